@@ -1,0 +1,96 @@
+/**
+ * The SMS client, bounded by the time the Lambda invocation has left, and the advice each SMS error gets.
+ */
+import { SMSClient, paginateGetReplicationJobs, ReplicationJob } from '@aws-sdk/client-sms';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+
+/** Attempts per SMS call, the first included. Throttled and 5xx answers are retried, within the time left. */
+const MAX_ATTEMPTS = 10;
+
+/** Created once per Lambda container. AWS_ENDPOINT_URL_SMS (or AWS_ENDPOINT_URL) points it elsewhere, e.g. a local emulator. */
+export const sms = new SMSClient({
+  endpoint: process.env.AWS_ENDPOINT_URL_SMS ?? process.env.AWS_ENDPOINT_URL,
+  // Full-jitter exponential backoff, 200 ms doubling up to 8 s: the SDK's standard mode caps its delay at 20 s,
+  // too long for an invocation that must answer within a minute or two.
+  retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => Math.random() * Math.min(8000, 200 * 2 ** attempt)),
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 20000 }),
+});
+
+/** An SMS call that did not finish before the invocation's deadline. */
+export class DeadlineError extends Error {
+  public readonly name = 'Timeout';
+}
+
+/** Something the provider refuses, with a message that says what to do. */
+export class RefusedError extends Error {
+  constructor(public readonly name: string, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Sends one SMS command (with the client's retries) and gives up at `deadline` (epoch ms), aborting the request in
+ * flight. The SDK's retry loop does not know the deadline, so the race is ours.
+ */
+export async function call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>, deadline: number): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new DeadlineError(`SMS did not answer ${operation} before the provider's time ran out.`));
+    }, Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([send(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Every job of the account, page by page. SMS has no filter by server. */
+export async function allJobs(deadline: number): Promise<ReplicationJob[]> {
+  return call('GetReplicationJobs', async (abortSignal) => {
+    const jobs: ReplicationJob[] = [];
+    for await (const page of paginateGetReplicationJobs({ client: sms, pageSize: 100 }, {}, { abortSignal } as any)) {
+      jobs.push(...page.replicationJobList ?? []);
+    }
+    return jobs;
+  }, deadline);
+}
+
+/** The server's live job (SMS allows one per server), if any. */
+export async function jobOfServer(serverId: string, deadline: number): Promise<ReplicationJob | undefined> {
+  const jobs = await allJobs(deadline);
+  return jobs.find((job) => job.serverId === serverId && job.state !== 'DELETING' && job.state !== 'DELETED');
+}
+
+/** Whether the error is one SMS answered with (a modeled error), rather than a timeout, a network fault or a garbled answer. */
+export function isServiceAnswer(e: unknown): boolean {
+  const fault = (e as { $fault?: string }).$fault;
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return fault === 'client' && status !== undefined && status < 500;
+}
+
+const ADVICE: Record<string, string> = {
+  InvalidParameterException: 'Check the ReplicationJob properties against the SMS API (a server ID from the SMS server catalog, a seed time in the future, a KMS key SMS can use).',
+  MissingRequiredParameterException: 'A required parameter was missing; this is a bug in cdk-sms-replication-job, please report it.',
+  UnauthorizedOperationException: 'The provider\'s role, or the account, may not use SMS: SMS takes no new customers since 2022. Check the role\'s permissions and the account\'s SMS access, or migrate with AWS MGN.',
+  OperationNotPermittedException: 'SMS does not permit this operation on the job in its current state; check the job in the SMS console and retry.',
+  ServerCannotBeReplicatedException: 'SMS cannot replicate this server; check it in the SMS server catalog (GetServers) and its connector.',
+  NoConnectorsAvailableException: 'No SMS connector can reach this server; check the connector appliance is registered and healthy.',
+  ReplicationJobNotFoundException: 'The replication job no longer exists; it was deleted outside CloudFormation.',
+  InternalError: 'SMS kept failing with internal errors after retries; retry the deployment later.',
+  TemporarilyUnavailableException: 'SMS stayed unavailable after retries; retry the deployment later.',
+  ThrottlingException: 'SMS kept throttling after retries; deploy fewer replication jobs at once or retry later.',
+  Timeout: 'The provider answered before its Lambda deadline rather than leave the stack waiting; retry the deployment, and check SMS\'s health in the region.',
+};
+
+/** A Reason for CloudFormation: the error's name first, then what happened and what to do. */
+export function describeError(e: unknown): string {
+  const error = e instanceof Error ? e : new Error(String(e));
+  const name = error.name || 'Error';
+  const advice = ADVICE[name] ?? (isServiceAnswer(e) ? '' : 'The request to SMS did not complete; retry the deployment.');
+  return [`${name}: ${error.message}`.trim(), advice].filter(Boolean).join(' ');
+}
