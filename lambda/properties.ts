@@ -148,8 +148,10 @@ function timestamp(props: Record<string, unknown>, key: string): Date | undefine
   if (value === undefined) {
     return undefined;
   }
-  // Only ISO-8601 with a date part: Date.parse alone would also accept "12" or "May 5".
-  const date = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) ? new Date(value) : undefined;
+  // Only ISO-8601 with a real calendar date: Date alone would accept "12" or "May 5", and roll February 30 over.
+  const match = /^(\d{4})-(\d{2})-(\d{2})(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(value);
+  const day = match ? new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]))) : undefined;
+  const date = day?.toISOString().startsWith(value.slice(0, 10)) ? new Date(value) : undefined;
   if (date === undefined || isNaN(date.getTime())) {
     throw new InvalidPropertyError(`Property ${key} must be an ISO-8601 date and time such as "2026-12-01T00:00:00Z", got "${value}".`);
   }
