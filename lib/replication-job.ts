@@ -175,6 +175,14 @@ export class ReplicationJob extends Resource implements IReplicationJob {
    */
   public readonly replicationJobId: string;
 
+  /**
+   * Declares a replication job.
+   *
+   * @param scope the parent construct
+   * @param id the construct id. It becomes part of the job's logical id: changing it replaces the job, which SMS
+   * refuses while the old job holds the server, so keep it stable
+   * @param props the replication job's properties
+   */
   constructor(scope: Construct, id: string, props: ReplicationJobProps) {
     super(scope, id);
     this.validate(props);
