@@ -53,7 +53,7 @@ export async function call<T>(operation: string, send: (abortSignal: AbortSignal
 export async function allJobs(deadline: number): Promise<ReplicationJob[]> {
   return call('GetReplicationJobs', async (abortSignal) => {
     const jobs: ReplicationJob[] = [];
-    for await (const page of paginateGetReplicationJobs({ client: sms, pageSize: 100 }, {}, { abortSignal } as any)) {
+    for await (const page of paginateGetReplicationJobs({ client: sms, pageSize: 100 }, {}, { abortSignal })) {
       jobs.push(...page.replicationJobList ?? []);
     }
     return jobs;
@@ -92,5 +92,6 @@ export function describeError(e: unknown): string {
   const error = e instanceof Error ? e : new Error(String(e));
   const name = error.name || 'Error';
   const advice = ADVICE[name] ?? (isServiceAnswer(e) ? '' : 'The request to SMS did not complete; retry the deployment.');
-  return [`${name}: ${error.message}`.trim(), advice].filter(Boolean).join(' ');
+  const what = `${name}: ${error.message}`.trim();
+  return advice ? `${what}${/[.!?]$/.test(what) ? '' : '.'} ${advice}` : what;
 }
