@@ -1,0 +1,637 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { CfnElement, CfnResource, Stack, Stage } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { testTls } from './tls';
+
+/**
+ * Plays CloudFormation for the custom resources of a synthesized stack: sends Create, Update and Delete events the
+ * way CloudFormation does, runs the very Lambda bundle the stack deploys in a child process as the Lambda Node.js
+ * runtime would, and collects the answer on an HTTPS endpoint standing in for the pre-signed S3 URL.
+ */
+
+export const RESOURCE_TYPE = 'Custom::SmsReplicationJob';
+export const REGION = 'us-west-2';
+export const ACCOUNT = '123456789012';
+/** CloudFormation rejects a response body larger than this. */
+export const MAX_RESPONSE_BYTES = 4096;
+
+const RUNNER = path.join(__dirname, 'lambda-runner.cjs');
+
+export type RequestType = 'Create' | 'Update' | 'Delete';
+
+/** The event CloudFormation sends to a custom resource's ServiceToken. */
+export interface CfnEvent {
+  RequestType: RequestType;
+  ServiceToken: string;
+  ResponseURL: string;
+  StackId: string;
+  RequestId: string;
+  LogicalResourceId: string;
+  ResourceType: string;
+  ResourceProperties: Record<string, unknown>;
+  OldResourceProperties?: Record<string, unknown>;
+  PhysicalResourceId?: string;
+}
+
+/** One PUT that reached the response endpoint. */
+export interface ResponsePut {
+  readonly method: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+  readonly bodyBytes: number;
+  /** Milliseconds after the invocation started. */
+  readonly atMs: number;
+  /** What the endpoint answered: 200, or the injected failure. */
+  readonly answered: number | 'reset';
+  /** Breaches of the response protocol (method, content-length, size, fields). */
+  readonly violations: string[];
+}
+
+export interface CfnResult {
+  /** The Status of the first accepted answer; NO_RESPONSE when none arrived (CloudFormation would wait). */
+  readonly status: 'SUCCESS' | 'FAILED' | 'NO_RESPONSE';
+  readonly reason?: string;
+  readonly physicalResourceId?: string;
+  readonly data?: Record<string, unknown>;
+  /** The function's stdout and stderr, as CloudWatch Logs would hold them, plus the platform's timeout line. */
+  readonly logs: string;
+  /** Milliseconds from the invocation to the accepted answer (or to the end of the process when there was none). */
+  readonly durationMs: number;
+  /** Whether the process was killed at the function's deadline. */
+  readonly timedOut: boolean;
+  /** The function timeout used, in milliseconds. */
+  readonly timeoutMs: number;
+  /** How the handler ended, as the runner saw it (returned, error, initError), unless killed. */
+  readonly outcome?: { kind: string; error?: { errorType: string; errorMessage: string } };
+  readonly event: CfnEvent;
+  /** Every PUT made to this event's ResponseURL, accepted or not. */
+  readonly puts: ResponsePut[];
+  /** Protocol breaches of every PUT, flattened. */
+  readonly protocolViolations: string[];
+}
+
+export interface CfnDriverOptions {
+  /** A stack holding ReplicationJob constructs; its app is synthesized. */
+  readonly stack: Stack;
+  /** The SMS endpoint the function talks to (AWS_ENDPOINT_URL_SMS). */
+  readonly emulator: { readonly endpoint: string };
+  /** Overrides the function's Timeout, to keep tests of hangs short. */
+  readonly functionTimeoutSeconds?: number;
+  /** The StackId to use, e.g. to deploy a second version of the same stack. Default: a new stack id. */
+  readonly stackId?: string;
+  /** Values of the template's parameters. */
+  readonly parameters?: Record<string, string>;
+}
+
+/** What CloudFormation currently knows about one custom resource. */
+interface ResourceState {
+  /** The physical id of the last Create (even a failed one: the rollback Delete carries it) or successful Update. */
+  physicalId?: string;
+  /** The properties of that event, as sent (stringified). */
+  properties?: Record<string, unknown>;
+  /** Whether the resource exists in the stack: created successfully and not deleted since. */
+  exists: boolean;
+  /** The last Update sent, for its rollback. */
+  lastUpdate?: { oldProperties: Record<string, unknown>; newProperties: Record<string, unknown>; oldPhysicalId: string; result: CfnResult };
+  /** A physical id replaced by an Update, which CloudFormation deletes in the cleanup phase. */
+  replacedPhysicalId?: string;
+  replacedProperties?: Record<string, unknown>;
+}
+
+interface FunctionDefinition {
+  readonly logicalId: string;
+  readonly functionName: string;
+  readonly arn: string;
+  readonly assetDir: string;
+  readonly handler: string;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  readonly runtime: string;
+  readonly environment: Record<string, string>;
+}
+
+interface PendingResponse {
+  readonly signature: string;
+  readonly event: CfnEvent;
+  /** When the latest delivery of the event started. */
+  startedAt: number;
+  readonly puts: ResponsePut[];
+}
+
+export class CfnDriver {
+  /** Synthesizes the stack's app and starts the response endpoint. */
+  static async start(options: CfnDriverOptions): Promise<CfnDriver> {
+    const driver = new CfnDriver(options);
+    await new Promise<void>((resolve, reject) => {
+      driver.responseServer.once('error', reject);
+      driver.responseServer.listen(0, '127.0.0.1', () => resolve());
+    });
+    return driver;
+  }
+
+  readonly stackId: string;
+  readonly stackName: string;
+  /** The template as synthesized. */
+  readonly template: any;
+  /** Logical ids of every Custom::SmsReplicationJob in the template. */
+  readonly logicalIds: string[];
+  /** Every invocation made, in order. */
+  readonly invocations: CfnResult[] = [];
+
+  private readonly stack: Stack;
+  private readonly options: CfnDriverOptions;
+  private readonly assemblyDir: string;
+  private readonly assets: Map<string, string>;
+  private readonly responseServer: https.Server;
+  private readonly pending = new Map<string, PendingResponse>();
+  private readonly states = new Map<string, ResourceState>();
+  private readonly workDir = mkdtempSync(path.join(tmpdir(), 'cfn-driver-'));
+  private putFaults: Array<'500' | 'reset'> = [];
+
+  private constructor(options: CfnDriverOptions) {
+    this.options = options;
+    this.stack = options.stack;
+    this.stackName = options.stack.stackName;
+    this.stackId = options.stackId ?? `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${this.stackName}/${randomUUID()}`;
+
+    const stage = Stage.of(options.stack);
+    if (!stage) throw new Error('the stack is not in an App');
+    const assembly = stage.synth();
+    const artifact = assembly.getStackArtifact(options.stack.artifactId);
+    this.assemblyDir = assembly.directory;
+    this.template = artifact.template;
+    this.assets = this.readAssetManifest(path.join(assembly.directory, `${options.stack.artifactId}.assets.json`));
+    this.logicalIds = Object.entries<any>(this.template.Resources ?? {})
+      .filter(([, r]) => r.Type === RESOURCE_TYPE)
+      .map(([id]) => id);
+
+    const tls = testTls();
+    this.responseServer = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => this.onPut(req, res));
+  }
+
+  /** The logical id of a construct's Custom::SmsReplicationJob (or the id itself). */
+  logicalIdOf(target: string | IConstruct): string {
+    if (typeof target === 'string') {
+      if (!this.template.Resources?.[target]) throw new Error(`no resource ${target} in the template; have ${this.logicalIds.join(', ')}`);
+      return target;
+    }
+    const cfn = target.node.findAll().find((c): c is CfnResource => c instanceof CfnResource && c.cfnResourceType === RESOURCE_TYPE);
+    if (!cfn) throw new Error(`${target.node.path} holds no ${RESOURCE_TYPE}`);
+    return this.stack.resolve((cfn as CfnElement).logicalId);
+  }
+
+  /** The properties CloudFormation would send for a resource of the template, every value stringified. */
+  propertiesOf(target: string | IConstruct, changes: Record<string, unknown> = {}): Record<string, unknown> {
+    const logicalId = this.logicalIdOf(target);
+    const resolved = this.resolve(this.template.Resources[logicalId].Properties ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined) delete resolved[key];
+      else resolved[key] = this.resolve(value);
+    }
+    return stringifyLeaves(resolved) as Record<string, unknown>;
+  }
+
+  /** Sends Create with the template's properties, optionally changed (undefined removes a property). */
+  async create(target: string | IConstruct = this.only(), changes: Record<string, unknown> = {}): Promise<CfnResult> {
+    const logicalId = this.logicalIdOf(target);
+    const properties = this.propertiesOf(logicalId, changes);
+    const result = await this.invoke(this.event('Create', logicalId, properties));
+    // Whatever the outcome, CloudFormation remembers the physical id: a failed Create's rollback Delete carries it.
+    this.states.set(logicalId, { physicalId: result.physicalResourceId, properties, exists: result.status === 'SUCCESS' });
+    return result;
+  }
+
+  /** Sends Update from the current properties to the current ones with `changes` applied. */
+  async update(target: string | IConstruct, changes: Record<string, unknown>): Promise<CfnResult> {
+    const logicalId = this.logicalIdOf(target);
+    const state = this.existing(logicalId);
+    const newProperties = stringifyLeaves({ ...state.properties!, ...this.resolve(changes) as object }) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete newProperties[key];
+    return this.sendUpdate(logicalId, state, state.properties!, newProperties);
+  }
+
+  /**
+   * Rolls back the last Update as CloudFormation does: an Update with the old and new properties swapped, to the
+   * old physical id; or, when that Update had replaced the resource, a Delete of the replacement.
+   */
+  async rollbackUpdate(target: string | IConstruct): Promise<CfnResult> {
+    const logicalId = this.logicalIdOf(target);
+    const state = this.existing(logicalId);
+    const last = state.lastUpdate;
+    if (!last) throw new Error(`${logicalId} has had no Update to roll back`);
+    state.lastUpdate = undefined;
+    const replacement = last.result.status === 'SUCCESS' && last.result.physicalResourceId !== last.oldPhysicalId;
+    if (replacement) {
+      const result = await this.invoke(this.event('Delete', logicalId, last.newProperties, { physicalId: last.result.physicalResourceId }));
+      state.physicalId = last.oldPhysicalId;
+      state.properties = last.oldProperties;
+      state.replacedPhysicalId = undefined;
+      return result;
+    }
+    state.physicalId = last.oldPhysicalId;
+    state.properties = last.newProperties;
+    const result = await this.sendUpdate(logicalId, state, last.newProperties, last.oldProperties);
+    state.lastUpdate = undefined;
+    return result;
+  }
+
+  /** The cleanup phase after a successful stack update: Delete of the physical id an Update replaced. */
+  async cleanup(target: string | IConstruct): Promise<CfnResult> {
+    const logicalId = this.logicalIdOf(target);
+    const state = this.existing(logicalId);
+    if (!state.replacedPhysicalId) throw new Error(`${logicalId} has no replaced physical id to clean up`);
+    const result = await this.invoke(this.event('Delete', logicalId, state.replacedProperties!, { physicalId: state.replacedPhysicalId }));
+    state.replacedPhysicalId = undefined;
+    state.lastUpdate = undefined;
+    return result;
+  }
+
+  /** Sends Delete with the resource's physical id: the stack's deletion, or the rollback of a failed Create. */
+  async delete(target: string | IConstruct = this.only()): Promise<CfnResult> {
+    const logicalId = this.logicalIdOf(target);
+    const state = this.states.get(logicalId);
+    if (!state || state.physicalId === undefined) throw new Error(`${logicalId} was never created`);
+    const result = await this.invoke(this.event('Delete', logicalId, state.properties!, { physicalId: state.physicalId }));
+    if (result.status === 'SUCCESS') state.exists = false;
+    return result;
+  }
+
+  /** Delivers an event again, unchanged (same RequestId and ResponseURL): Lambda delivers at least once. */
+  async redeliver(event: CfnEvent): Promise<CfnResult> {
+    if (!this.pending.has(new URL(event.ResponseURL).pathname)) throw new Error('not an event of this driver');
+    return this.invoke(event, true);
+  }
+
+  /** Every PUT made so far to an event's ResponseURL, by every delivery of it. */
+  putsFor(event: CfnEvent): ResponsePut[] {
+    return [...(this.pending.get(new URL(event.ResponseURL).pathname)?.puts ?? [])];
+  }
+
+  /** The next `count` PUTs of any answer fail: with HTTP 500 (as S3 can), or with the connection reset. */
+  failNextResponsePuts(count: number, how: '500' | 'reset' = '500'): void {
+    this.putFaults.push(...Array<'500' | 'reset'>(count).fill(how));
+  }
+
+  /** Physical ids of the resources that exist in the stack: the jobs that must exist, and no others. */
+  liveJobIds(): string[] {
+    return [...this.states.values()].filter((s) => s.exists).map((s) => s.physicalId!);
+  }
+
+  /** Stops the response endpoint and removes temporary files. */
+  async close(): Promise<void> {
+    this.responseServer.closeAllConnections();
+    await new Promise<void>((resolve) => this.responseServer.close(() => resolve()));
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  /** The function behind a custom resource, as Lambda would run it. */
+  functionOf(logicalId: string): FunctionDefinition {
+    const token = this.template.Resources[logicalId].Properties.ServiceToken;
+    const fnId = token?.['Fn::GetAtt']?.[0];
+    if (!fnId || token['Fn::GetAtt'][1] !== 'Arn') throw new Error(`ServiceToken of ${logicalId} is not Fn::GetAtt [function, Arn]: ${JSON.stringify(token)}`);
+    const fn = this.template.Resources[fnId];
+    if (fn?.Type !== 'AWS::Lambda::Function') throw new Error(`ServiceToken of ${logicalId} points at ${fn?.Type}, not AWS::Lambda::Function`);
+    const p = fn.Properties;
+    const assetDir = this.assetDirOf(fnId, fn);
+    const environment = Object.fromEntries(Object.entries<unknown>(p.Environment?.Variables ?? {}).map(([k, v]) => {
+      const value = this.resolve(v);
+      if (typeof value !== 'string') throw new Error(`environment variable ${k} of ${fnId} does not resolve to a string`);
+      return [k, value];
+    }));
+    const functionName = p.FunctionName ? String(this.resolve(p.FunctionName)) : physicalName(this.stackName, fnId);
+    return {
+      logicalId: fnId,
+      functionName,
+      arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${functionName}`,
+      assetDir,
+      handler: p.Handler,
+      timeoutSeconds: p.Timeout ?? 3,
+      memorySize: p.MemorySize ?? 128,
+      runtime: p.Runtime,
+      environment,
+    };
+  }
+
+  private only(): string {
+    if (this.logicalIds.length !== 1) throw new Error(`name the resource; the template has ${this.logicalIds.join(', ')}`);
+    return this.logicalIds[0];
+  }
+
+  private existing(logicalId: string): ResourceState {
+    const state = this.states.get(logicalId);
+    if (!state?.exists) throw new Error(`${logicalId} does not exist in the stack`);
+    return state;
+  }
+
+  private async sendUpdate(logicalId: string, state: ResourceState, oldProperties: Record<string, unknown>, newProperties: Record<string, unknown>): Promise<CfnResult> {
+    const oldPhysicalId = state.physicalId!;
+    const result = await this.invoke(this.event('Update', logicalId, newProperties, { physicalId: oldPhysicalId, oldProperties }));
+    state.lastUpdate = { oldProperties, newProperties, oldPhysicalId, result };
+    if (result.status === 'SUCCESS') {
+      if (result.physicalResourceId !== oldPhysicalId) {
+        // A new physical id means a replacement: CloudFormation deletes the old one in the cleanup phase.
+        state.replacedPhysicalId = oldPhysicalId;
+        state.replacedProperties = oldProperties;
+      }
+      state.physicalId = result.physicalResourceId;
+      state.properties = newProperties;
+    }
+    return result;
+  }
+
+  private event(type: RequestType, logicalId: string, properties: Record<string, unknown>,
+    extra: { physicalId?: string; oldProperties?: Record<string, unknown> } = {}): CfnEvent {
+    const requestId = randomUUID();
+    const signature = randomBytes(32).toString('hex');
+    const port = (this.responseServer.address() as AddressInfo).port;
+    const key = encodeURIComponent(`${this.stackId}|${logicalId}|${requestId}`);
+    const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+/, '');
+    const query = new URLSearchParams({
+      'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+      'X-Amz-Date': date,
+      'X-Amz-SignedHeaders': 'host',
+      'X-Amz-Expires': '7200',
+      'X-Amz-Credential': `AKIA6ODU5DHT7EXAMPLE/${date.slice(0, 8)}/${REGION}/s3/aws4_request`,
+      'X-Amz-Signature': signature,
+    });
+    const pathname = `/cloudformation-custom-resource-response-${REGION.replace(/-/g, '')}/${key}`;
+    const event: CfnEvent = {
+      RequestType: type,
+      ServiceToken: String(properties.ServiceToken),
+      ResponseURL: `https://127.0.0.1:${port}${pathname}?${query}`,
+      StackId: this.stackId,
+      RequestId: requestId,
+      LogicalResourceId: logicalId,
+      ResourceType: this.template.Resources[logicalId].Type,
+      ResourceProperties: properties,
+    };
+    if (type === 'Update') event.OldResourceProperties = extra.oldProperties;
+    if (type !== 'Create') event.PhysicalResourceId = extra.physicalId;
+    this.pending.set(pathname, { signature, event, startedAt: 0, puts: [] });
+    return event;
+  }
+
+  /** Runs the function on the event in a fresh process and waits for the process to end. */
+  private async invoke(event: CfnEvent, again = false): Promise<CfnResult> {
+    const fn = this.functionOf(event.LogicalResourceId);
+    const timeoutMs = (this.options.functionTimeoutSeconds ?? fn.timeoutSeconds) * 1000;
+    const pathname = new URL(event.ResponseURL).pathname;
+    const pending = this.pending.get(pathname)!;
+    const startedAt = Date.now();
+    const putsBefore = again ? pending.puts.length : 0;
+    pending.startedAt = startedAt;
+
+    const requestId = randomUUID();
+    const eventFile = path.join(this.workDir, `${requestId}.json`);
+    writeFileSync(eventFile, JSON.stringify(event));
+    const child = spawn(process.execPath, [RUNNER, eventFile, String(startedAt + timeoutMs), requestId, fn.arn], {
+      cwd: fn.assetDir,
+      env: this.environmentOf(fn),
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    let logs = `START RequestId: ${requestId} Version: $LATEST\n`;
+    let outcomeLine = '';
+    child.stdout!.on('data', (c: Buffer) => (logs += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (logs += c.toString()));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => (outcomeLine += c.toString()));
+
+    let timedOut = false;
+    const killer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    await new Promise<void>((resolve) => child.on('close', () => resolve()));
+    clearTimeout(killer);
+    const endedAt = Date.now();
+    if (timedOut) logs += `${new Date().toISOString()} ${requestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds\n`;
+    logs += `END RequestId: ${requestId}\n`;
+
+    const puts = pending.puts.slice(putsBefore);
+    const accepted = puts.find((p) => p.answered === 200 && p.violations.length === 0);
+    const body = accepted ? JSON.parse(accepted.body) : undefined;
+    const outcome = outcomeLine ? JSON.parse(outcomeLine.split('\n')[0]) : undefined;
+    const result: CfnResult = {
+      status: body?.Status ?? 'NO_RESPONSE',
+      reason: body?.Reason,
+      physicalResourceId: body?.PhysicalResourceId,
+      data: body?.Data,
+      logs,
+      durationMs: accepted ? accepted.atMs : endedAt - startedAt,
+      timedOut,
+      timeoutMs,
+      outcome,
+      event,
+      puts,
+      protocolViolations: puts.flatMap((p) => p.violations),
+    };
+    this.invocations.push(result);
+    return result;
+  }
+
+  private environmentOf(fn: FunctionDefinition): NodeJS.ProcessEnv {
+    return {
+      // The function's own environment first: Lambda's reserved variables win over it, as in Lambda.
+      ...fn.environment,
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'ASIAEMULATEDLAMBDA01',
+      AWS_SECRET_ACCESS_KEY: 'emulated-lambda-secret-access-key',
+      AWS_SESSION_TOKEN: 'emulated-lambda-session-token',
+      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomBytes(16).toString('hex')}`,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+      LAMBDA_TASK_ROOT: fn.assetDir,
+      LAMBDA_RUNTIME_DIR: path.dirname(RUNNER),
+      _HANDLER: fn.handler,
+      TZ: ':UTC',
+      LANG: 'en_US.UTF-8',
+      PATH: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+      AWS_ENDPOINT_URL_SMS: this.options.emulator.endpoint,
+      NODE_EXTRA_CA_CERTS: testTls().caPath,
+    };
+  }
+
+  private onPut(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      const pending = this.pending.get(url.pathname);
+      const raw = Buffer.concat(chunks);
+      if (!pending || url.searchParams.get('X-Amz-Signature') !== pending.signature) {
+        res.writeHead(403, { 'content-type': 'application/xml' });
+        res.end('<Error><Code>SignatureDoesNotMatch</Code></Error>');
+        return;
+      }
+      const fault = this.putFaults.shift();
+      const put: ResponsePut = {
+        method: req.method ?? '',
+        headers: req.headers,
+        body: raw.toString('utf8'),
+        bodyBytes: raw.length,
+        atMs: Date.now() - pending.startedAt,
+        answered: fault === 'reset' ? 'reset' : fault === '500' ? 500 : 200,
+        violations: responseViolations(req, raw, pending.event),
+      };
+      pending.puts.push(put);
+      if (fault === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault === '500') {
+        res.writeHead(500, { 'content-type': 'application/xml' });
+        res.end('<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>');
+        return;
+      }
+      res.writeHead(200, { etag: '"0"', 'content-length': 0 });
+      res.end();
+    });
+  }
+
+  private readAssetManifest(file: string): Map<string, string> {
+    const assets = new Map<string, string>();
+    if (!existsSync(file)) return assets;
+    const manifest = JSON.parse(readFileSync(file, 'utf8'));
+    for (const asset of Object.values<any>(manifest.files ?? {})) {
+      for (const destination of Object.values<any>(asset.destinations ?? {})) {
+        assets.set(destination.objectKey, path.join(this.assemblyDir, asset.source.path));
+      }
+    }
+    return assets;
+  }
+
+  /** The staged asset folder of a function: by the S3 key its Code names in the asset manifest, else by metadata. */
+  private assetDirOf(fnId: string, fn: any): string {
+    const key = fn.Properties.Code?.S3Key;
+    const dir = (typeof key === 'string' && this.assets.get(key))
+      || (fn.Metadata?.['aws:asset:path'] && path.join(this.assemblyDir, fn.Metadata['aws:asset:path']));
+    if (!dir || !existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new Error(`cannot find the asset folder of ${fnId} (Code: ${JSON.stringify(fn.Properties.Code)})`);
+    }
+    return dir;
+  }
+
+  /** Resolves the intrinsic functions a custom resource's properties can hold, as CloudFormation would. */
+  private resolve(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.resolve(v));
+    if (value === null || typeof value !== 'object') return value;
+    const obj = value as Record<string, any>;
+    const keys = Object.keys(obj);
+    if (keys.length === 1 && keys[0] === 'Ref') return this.ref(obj.Ref);
+    if (keys.length === 1 && keys[0] === 'Fn::GetAtt') return this.getAtt(obj['Fn::GetAtt'][0], obj['Fn::GetAtt'][1]);
+    if (keys.length === 1 && keys[0] === 'Fn::Join') {
+      const [sep, parts] = obj['Fn::Join'];
+      return (this.resolve(parts) as unknown[]).join(sep);
+    }
+    if (keys.length === 1 && keys[0] === 'Fn::Select') {
+      const [index, list] = obj['Fn::Select'];
+      return (this.resolve(list) as unknown[])[Number(index)];
+    }
+    if (keys.length === 1 && keys[0] === 'Fn::Sub' && typeof obj['Fn::Sub'] === 'string') {
+      return obj['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_: string, name: string) => {
+        const [id, attr] = name.split('.');
+        return String(attr ? this.getAtt(id, attr) : this.ref(id));
+      });
+    }
+    if (keys.some((k) => k.startsWith('Fn::'))) throw new Error(`the driver cannot resolve ${JSON.stringify(obj)}`);
+    return Object.fromEntries(keys.map((k) => [k, this.resolve(obj[k])]));
+  }
+
+  private ref(name: string): unknown {
+    const pseudo: Record<string, string> = {
+      'AWS::Region': REGION,
+      'AWS::AccountId': ACCOUNT,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::StackName': this.stackName,
+      'AWS::StackId': this.stackId,
+    };
+    if (name in pseudo) return pseudo[name];
+    const parameter = this.template.Parameters?.[name];
+    if (parameter) {
+      const value = this.options.parameters?.[name] ?? parameter.Default;
+      if (value === undefined) throw new Error(`parameter ${name} has no value`);
+      return value;
+    }
+    const resource = this.template.Resources?.[name];
+    if (!resource) throw new Error(`Ref to unknown ${name}`);
+    if (resource.Type === 'AWS::KMS::Key') return uuidOf(name);
+    return physicalName(this.stackName, name);
+  }
+
+  private getAtt(logicalId: string, attribute: string): unknown {
+    const resource = this.template.Resources?.[logicalId];
+    if (!resource) throw new Error(`Fn::GetAtt of unknown ${logicalId}`);
+    if (attribute !== 'Arn') throw new Error(`the driver cannot resolve ${logicalId}.${attribute}`);
+    switch (resource.Type) {
+      case 'AWS::KMS::Key': return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${uuidOf(logicalId)}`;
+      case 'AWS::Lambda::Function': return this.functionArnOf(logicalId);
+      case 'AWS::IAM::Role': return `arn:aws:iam::${ACCOUNT}:role/${physicalName(this.stackName, logicalId)}`;
+      default: return `arn:aws:${resource.Type.split('::')[1].toLowerCase()}:${REGION}:${ACCOUNT}:${physicalName(this.stackName, logicalId)}`;
+    }
+  }
+
+  private functionArnOf(logicalId: string): string {
+    const p = this.template.Resources[logicalId].Properties;
+    const name = p.FunctionName ? String(this.resolve(p.FunctionName)) : physicalName(this.stackName, logicalId);
+    return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
+  }
+}
+
+/** The checks CloudFormation (through S3) applies to an answer. */
+function responseViolations(req: import('node:http').IncomingMessage, raw: Buffer, event: CfnEvent): string[] {
+  const out: string[] = [];
+  if (req.method !== 'PUT') out.push(`answer sent with ${req.method}, the pre-signed URL is for PUT`);
+  const length = req.headers['content-length'];
+  if (length === undefined) out.push('answer has no content-length (S3 refuses a chunked PUT)');
+  else if (Number(length) !== raw.length) out.push(`content-length ${length} but the body has ${raw.length} bytes`);
+  if (raw.length > MAX_RESPONSE_BYTES) out.push(`answer body is ${raw.length} bytes, more than ${MAX_RESPONSE_BYTES}`);
+  let body: any;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    out.push('answer body is not JSON');
+    return out;
+  }
+  if (body.Status !== 'SUCCESS' && body.Status !== 'FAILED') out.push(`Status is ${JSON.stringify(body.Status)}`);
+  if (body.Status === 'FAILED' && !body.Reason) out.push('a FAILED answer has no Reason');
+  if (typeof body.PhysicalResourceId !== 'string' || body.PhysicalResourceId === '') out.push('PhysicalResourceId is missing');
+  else if (Buffer.byteLength(body.PhysicalResourceId) > 1024) out.push('PhysicalResourceId is longer than 1 KB');
+  for (const field of ['StackId', 'RequestId', 'LogicalResourceId'] as const) {
+    if (body[field] !== event[field]) out.push(`${field} is ${JSON.stringify(body[field])}, the event's is ${JSON.stringify(event[field])}`);
+  }
+  if (body.Data !== undefined && (typeof body.Data !== 'object' || body.Data === null || Array.isArray(body.Data))) out.push('Data is not an object');
+  return out;
+}
+
+/** CloudFormation hands custom resources every scalar as a string. */
+export function stringifyLeaves(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stringifyLeaves);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stringifyLeaves(v)]));
+  }
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+}
+
+function physicalName(stackName: string, logicalId: string): string {
+  return `${stackName}-${logicalId}`.slice(0, 52) + '-' + hashOf(logicalId).slice(0, 12).toUpperCase();
+}
+
+function uuidOf(name: string): string {
+  const h = hashOf(name);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function hashOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
