@@ -280,7 +280,13 @@ export class CfnDriver {
 
   /** Physical ids of the resources that exist in the stack: the jobs that must exist, and no others. */
   liveJobIds(): string[] {
-    return [...this.states.values()].filter((s) => s.exists).map((s) => s.physicalId!);
+    return this.liveResources().map((r) => r.physicalId);
+  }
+
+  /** The resources that exist in the stack, with the properties CloudFormation last sent for them. */
+  liveResources(): Array<{ logicalId: string; physicalId: string; properties: Record<string, unknown> }> {
+    return [...this.states.entries()].filter(([, s]) => s.exists)
+      .map(([logicalId, s]) => ({ logicalId, physicalId: s.physicalId!, properties: s.properties! }));
   }
 
   /** Stops the response endpoint and removes temporary files. */

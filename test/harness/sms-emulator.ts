@@ -159,6 +159,11 @@ export class SmsEmulator {
     return serverId;
   }
 
+  /** Whether the server is in the catalog. */
+  hasServer(serverId: string): boolean {
+    return this.servers.has(serverId);
+  }
+
   /**
    * Puts a job straight into the service, bypassing the API (for example a job someone else created).
    * The server is added to the catalog if needed; a server that already has a job is refused.
@@ -183,6 +188,11 @@ export class SmsEmulator {
     };
     this.jobMap.set(job.replicationJobId, job);
     return structuredClone(job);
+  }
+
+  /** Deletes a job behind the API's back, as someone using the console would; answers whether it existed. */
+  deleteJob(replicationJobId: string): boolean {
+    return this.jobMap.delete(replicationJobId);
   }
 
   /** A copy of every job the service holds, in creation order. */
