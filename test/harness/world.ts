@@ -36,7 +36,9 @@ export interface WorldOptions {
 
 /** Builds a stack from props, puts every server it names in the emulator's catalog, and starts a driver. */
 export async function world(options: WorldOptions): Promise<World> {
-  const app = new App();
+  // The built-in CloudFormation template validation costs about 8 s per test file (it loads the resource schemas) and
+  // checks nothing these sequences are about; the construct's own tests synthesize with it.
+  const app = new App({ builtinCloudFormationValidation: false });
   const stack = new Stack(app, options.stackName ?? 'SmsJobs', { env: { account: '123456789012', region: 'us-west-2' } });
   const jobs: Record<string, ReplicationJob> = {};
   const servers = new Set<string>();
