@@ -207,6 +207,22 @@ export class CfnDriver {
     return result;
   }
 
+  /**
+   * Delivers one Create event `times` at once, as Lambda may (at-least-once delivery), and returns every delivery's
+   * result. The resource's state follows the first accepted answer. PUTs cannot be told apart by delivery: read
+   * them all with putsFor(event).
+   */
+  async createDelivered(times: number, target: string | IConstruct = this.only(), changes: Record<string, unknown> = {}): Promise<CfnResult[]> {
+    const logicalId = this.logicalIdOf(target);
+    const properties = this.propertiesOf(logicalId, changes);
+    const event = this.event('Create', logicalId, properties);
+    const results = await Promise.all(Array.from({ length: times }, (_, i) => this.invoke(event, i > 0)));
+    const first = this.putsFor(event).find((p) => p.answered === 200 && p.violations.length === 0);
+    const body = first ? JSON.parse(first.body) : undefined;
+    this.states.set(logicalId, { physicalId: body?.PhysicalResourceId, properties, exists: body?.Status === 'SUCCESS' });
+    return results;
+  }
+
   /** Sends Update from the current properties to the current ones with `changes` applied. */
   async update(target: string | IConstruct, changes: Record<string, unknown>): Promise<CfnResult> {
     const logicalId = this.logicalIdOf(target);
