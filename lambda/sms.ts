@@ -17,6 +17,26 @@ export const sms = new SMSClient({
   requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 20000 }),
 });
 
+/**
+ * The error SMS answered to the latest attempt of the call in progress. The handler makes one SMS call at a time, so
+ * one variable serves; `call` clears it.
+ */
+let lastAnswerError: Error | undefined;
+
+// Inside the SDK's retry loop (which is at high priority in this step), so it sees every attempt's error: when the
+// deadline cuts the retries short, the Reason can name what SMS kept answering rather than only "Timeout".
+sms.middlewareStack.add((next) => async (args) => {
+  try {
+    return await next(args);
+  } catch (e) {
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status !== undefined && status >= 400) {
+      lastAnswerError = e as Error;
+    }
+    throw e;
+  }
+}, { step: 'finalizeRequest', priority: 'low', name: 'rememberAnswerError' });
+
 /** An SMS call that did not finish before the invocation's deadline. */
 export class DeadlineError extends Error {
   public readonly name = 'Timeout';
@@ -35,11 +55,17 @@ export class RefusedError extends Error {
  */
 export async function call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>, deadline: number): Promise<T> {
   const controller = new AbortController();
+  lastAnswerError = undefined;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      const answered = lastAnswerError;
       controller.abort();
-      reject(new DeadlineError(`SMS did not answer ${operation} before the provider's time ran out.`));
+      reject(answered
+        // Named after SMS's error, but without its $fault and $metadata: the fate of the attempt cut short is unknown.
+        ? Object.assign(new DeadlineError(`${answered.message.replace(/[.\s]*$/, '')}; SMS kept answering ${answered.name} to ${operation} ` +
+          'until the provider\'s time ran out.'), { name: answered.name })
+        : new DeadlineError(`SMS did not answer ${operation} before the provider's time ran out.`));
     }, Math.max(0, deadline - Date.now()));
   });
   try {
