@@ -130,7 +130,11 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: 
   if (props.serverId !== old.serverId || !JOB_ID.test(jobId)) {
     // A job belongs to one server: replace it. Returning a different PhysicalResourceId makes CloudFormation send
     // Delete for the old job once the whole stack update has succeeded, and skip it if the update rolls back.
-    return createOrAdopt(props, marker, budget);
+    const replacement = await createOrAdopt(props, marker, budget);
+    if (old.serverId !== undefined && old.serverId !== props.serverId) {
+      await deleteStrayJob(old.serverId, [jobId, replacement], marker, budget);
+    }
+    return replacement;
   }
 
   if ((props.runOnce ?? false) !== (old.runOnce ?? false)) {
@@ -163,6 +167,26 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: 
   };
   await call('UpdateReplicationJob', (abortSignal) => sms.send(new UpdateReplicationJobCommand(input), { abortSignal }), budget.work);
   return jobId;
+}
+
+/**
+ * Deletes a job this resource made on the server it moves away from, if CloudFormation never learned its id: a
+ * replacement whose CreateReplicationJob answer was lost and that then failed leaves one, and its rollback (this
+ * Update, old and new swapped) is the last event that can see it. A job CloudFormation knows (the physical id, during
+ * a forward replacement) is left to CloudFormation's cleanup Delete. Best effort: the rollback itself must not fail.
+ */
+async function deleteStrayJob(serverId: string, knownIds: string[], marker: string, budget: Budget): Promise<void> {
+  try {
+    const job = await jobOfServer(serverId, budget.work);
+    const id = job?.replicationJobId;
+    if (id && isOwnedBy(job.description, marker) && !knownIds.includes(id)) {
+      console.log(JSON.stringify({ message: 'deleting the job a failed replacement left behind', replicationJobId: id }));
+      await call('DeleteReplicationJob', (abortSignal) =>
+        sms.send(new DeleteReplicationJobCommand({ replicationJobId: id }), { abortSignal }), budget.work);
+    }
+  } catch (e) {
+    console.warn(JSON.stringify({ message: 'could not look for a job a failed replacement left behind', serverId, error: describeError(e) }));
+  }
 }
 
 /**
