@@ -185,7 +185,7 @@ export class ReplicationJob extends Resource implements IReplicationJob {
    */
   constructor(scope: Construct, id: string, props: ReplicationJobProps) {
     super(scope, id);
-    this.validate(props);
+    this.validateProps(props);
 
     const provider = ReplicationJobProvider.of(this);
     if (props.role) {
@@ -217,8 +217,11 @@ export class ReplicationJob extends Resource implements IReplicationJob {
     this.replicationJobId = resource.ref;
   }
 
-  /** Throws for values SMS would refuse; warns about values it would take but that are likely mistakes. */
-  private validate(props: ReplicationJobProps): void {
+  /**
+   * Throws for values SMS would refuse; warns about values it would take but that are likely mistakes.
+   * (Not named `validate`: constructs 10.0.x, which aws-cdk-lib 2.176 accepts, refuses constructs with that method.)
+   */
+  private validateProps(props: ReplicationJobProps): void {
     const fail = (message: string) => {
       throw new Error(`ReplicationJob ${this.node.path}: ${message}`);
     };

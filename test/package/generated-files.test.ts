@@ -1,0 +1,57 @@
+/**
+ * Files generated from others and committed: each must be what its generator makes now, or CI fails.
+ * (`npm test` compiles the assembly and extracts the README examples with jsii-rosetta before jest runs.)
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
+
+test('API.md is what jsii-docgen generates from the assembly (else run `npm run build` and commit API.md)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docgen-'));
+  try {
+    execFileSync(bin('jsii-docgen'), ['-o', path.join(dir, 'API.md')], { cwd: ROOT, stdio: 'pipe' });
+    expect(fs.readFileSync(path.join(ROOT, 'API.md'), 'utf8')).toEqual(fs.readFileSync(path.join(dir, 'API.md'), 'utf8'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+test('NOTICE lists every package bundled in the handler (else run `npm run notice` and commit NOTICE)', () => {
+  execFileSync(process.execPath, ['scripts/notice.mjs', '--check'], { cwd: ROOT, stdio: 'pipe' });
+  const bundled: { name: string; version: string }[] = JSON.parse(fs.readFileSync(path.join(ROOT, 'assets', 'handler-packages.json'), 'utf8'));
+  const notice = fs.readFileSync(path.join(ROOT, 'NOTICE'), 'utf8');
+  expect(bundled.map((p) => p.name)).toContain('@aws-sdk/client-sms');
+  for (const p of bundled) {
+    expect(notice).toContain(`${p.name}@${p.version}`);
+  }
+});
+
+/** The README's example in a language: the first fenced block of that language. */
+function readmeBlock(language: string): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const match = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(readme);
+  if (!match) {
+    throw new Error(`README.md has no ${language} block`);
+  }
+  return match[1];
+}
+
+test('README\'s Python example is jsii-rosetta\'s translation of the TypeScript one, with a datetime for the Date', () => {
+  const tablet = JSON.parse(fs.readFileSync(path.join(ROOT, '.jsii.tabl.json'), 'utf8'));
+  const typescript = readmeBlock('ts');
+  const snippet = Object.values<any>(tablet.snippets).find((s) => s.translations.$.source.trim() === typescript.trim());
+  expect(snippet).toBeDefined();
+  expect(snippet.didCompile).toBe(true);
+  // Rosetta renders `new Date(...)` as `Date(...)`, which Python lacks: README uses datetime, and imports it.
+  const expected = 'from datetime import datetime, timezone\n' + snippet.translations.python.source
+    .replace('Date("2027-01-04T02:00:00Z")', 'datetime(2027, 1, 4, 2, tzinfo=timezone.utc)');
+  expect(readmeBlock('python').trim()).toEqual(expected.trim());
+});
+
+test('README\'s Python example is valid Python', () => {
+  execFileSync('python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: readmeBlock('python'), stdio: ['pipe', 'pipe', 'pipe'] });
+});

@@ -1,0 +1,96 @@
+/**
+ * The security review: cdk-nag's AwsSolutions and Serverless packs, and aws-cdk-lib's template validation, see the
+ * provider (it is built from L2 constructs) and report nothing that the provider has not acknowledged, with a reason,
+ * on the one construct and for the one rule concerned (README, "Security review").
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { ReplicationJob } from '../../lib';
+import { findingsIn, nagApp, synthFindings } from './synth-checks';
+
+const ROOT = path.join(__dirname, '..', '..');
+const SEED = new Date('2027-01-04T02:00:00Z');
+
+function stackWithJobs(app: App): Stack {
+  const stack = new Stack(app, 'Review', { env: { region: 'us-west-2' } });
+  const role = iam.Role.fromRoleName(stack, 'SmsRole', 'sms');
+  new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role });
+  new ReplicationJob(stack, 'B', { serverId: 's-2', seedReplicationTime: SEED });
+  return stack;
+}
+
+/** The provider's one policy, as cdk-nag sees it. */
+function providerPolicy(stack: Stack): iam.Policy {
+  return stack.node.findChild('SmsReplicationJobProvider').node.findChild('Policy') as iam.Policy;
+}
+
+test('the example app (npx cdk synth, with cdk.json) passes both packs and template validation with no finding', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-'));
+  try {
+    // The CLI as users run it: cdk.json turns on @aws-cdk/core:validateAgainstDefaultRules; example/app.ts adds the packs.
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '--output', outdir], { cwd: ROOT, stdio: 'pipe' });
+    expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context['@aws-cdk/core:validateAgainstDefaultRules']).toBe(true);
+    expect(fs.existsSync(path.join(outdir, 'SmsReplicationJobExample.template.json'))).toBe(true);
+    expect(findingsIn(outdir)).toEqual([]);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}, 120_000);
+
+test('the provider\'s own resources draw no finding beyond those it acknowledges', () => {
+  expect(synthFindings(((app) => (stackWithJobs(app), app))(nagApp()))).toEqual([]);
+});
+
+test('a deliberately widened provider policy is flagged', () => {
+  const app = nagApp();
+  const stack = stackWithJobs(app);
+  providerPolicy(stack).addStatements(new iam.PolicyStatement({ actions: ['sms:*'], resources: ['*'] }));
+  expect(synthFindings(app)).toEqual([{
+    plugin: 'AwsSolutions',
+    rule: 'AwsSolutions-IAM5[Action::sms:*]',
+    severity: 'error',
+    path: 'Review/SmsReplicationJobProvider/Policy/Resource',
+  }]);
+});
+
+test('the acknowledgments are narrow: the same findings elsewhere in the stack are still flagged', () => {
+  const app = nagApp();
+  const stack = stackWithJobs(app);
+  const fn = new lambda.Function(stack, 'Other', {
+    code: lambda.Code.fromInline('exports.handler = async () => {};'),
+    handler: 'index.handler',
+    runtime: lambda.Runtime.NODEJS_22_X,
+    logGroup: new logs.LogGroup(stack, 'OtherLogs'),
+  });
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sms:GetServers'], resources: ['*'] }));
+  const rules = synthFindings(app).filter((f) => f.path.startsWith('Review/Other/')).map((f) => f.rule).sort();
+  expect(rules).toEqual(expect.arrayContaining([
+    'AwsSolutions-IAM5[Resource::*]',
+    'AwsSolutions-L1',
+    'Serverless-LambdaDLQ',
+    'Serverless-LambdaLatestVersion',
+    'Serverless-LambdaTracing',
+  ]));
+});
+
+test('the acknowledged IAM5[Resource::*] covers only SMS actions: every statement on "*" is an sms: statement', () => {
+  const stack = stackWithJobs(new App());
+  const statements = stack.resolve(providerPolicy(stack).document.toJSON()).Statement as any[];
+  const onStar = statements.filter((s) => [s.Resource].flat().includes('*'));
+  expect(onStar).toHaveLength(1);
+  expect([onStar[0].Action].flat().every((a: string) => a.startsWith('sms:'))).toBe(true);
+});
+
+test('template validation is on for the checks above: a template error is reported', () => {
+  const app = nagApp({ '@aws-cdk/core:validateAgainstDefaultRules': true });
+  const stack = stackWithJobs(app);
+  const handler = stack.node.findChild('SmsReplicationJobProvider').node.findChild('Handler').node.defaultChild as lambda.CfnFunction;
+  handler.addPropertyOverride('MemorySize', 'lots');
+  expect(synthFindings(app)).toEqual(expect.arrayContaining([expect.objectContaining({
+    plugin: 'CloudFormation Validate',
+    path: 'Review/SmsReplicationJobProvider/Handler/Resource',
+  })]));
+});

@@ -1,0 +1,61 @@
+/**
+ * What ships: the npm tarball as `npm pack` would build it (`npm test` compiles first), with the compiled library,
+ * the jsii assembly, the bundled handler and the documents, and nothing that only developing needs.
+ */
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+interface PackResult {
+  readonly size: number;
+  readonly unpackedSize: number;
+  readonly entryCount: number;
+  readonly files: { readonly path: string; readonly size: number }[];
+}
+
+// --ignore-scripts: `prepare` would rebuild assets/handler while other test files read it.
+const pack: PackResult = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' }))[0];
+const files = pack.files.map((f) => f.path).sort();
+
+test('the tarball holds the assembly, the compiled library with its typings, the handler bundle and the documents', () => {
+  expect(files).toEqual(expect.arrayContaining([
+    '.jsii',
+    'API.md',
+    'LICENSE',
+    'NOTICE',
+    'README.md',
+    'assets/handler/index.js',
+    'lib/index.d.ts',
+    'lib/index.js',
+    'lib/replication-job.d.ts',
+    'lib/replication-job.js',
+    'lib/private/provider.d.ts',
+    'lib/private/provider.js',
+    'package.json',
+  ]));
+});
+
+test('every TypeScript source of lib/ ships as .js and .d.ts', () => {
+  const sources = execFileSync('git', ['ls-files', 'lib/*.ts'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((f) => f && !f.endsWith('.d.ts'));
+  expect(sources.length).toBeGreaterThan(0);
+  for (const source of sources) {
+    expect(files).toContain(source.replace(/\.ts$/, '.js'));
+    expect(files).toContain(source.replace(/\.ts$/, '.d.ts'));
+  }
+});
+
+test('the tarball holds no tests, handler sources, TypeScript sources, cdk.out or node_modules', () => {
+  const unwanted = files.filter((f) =>
+    /^(test|lambda|example|bench|scripts|rosetta|cdk\.out|node_modules|\.ci|assets\/handler-packages)/.test(f)
+    || /(^|\/)node_modules\//.test(f)
+    || (f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    || f.endsWith('.tsbuildinfo')
+    || f.endsWith('.tgz'));
+  expect(unwanted).toEqual([]);
+  expect(files.filter((f) => f.startsWith('assets/'))).toEqual(['assets/handler/index.js']);
+});
+
+test('the tarball stays under 1 MB', () => {
+  expect(pack.size).toBeLessThan(1_000_000);
+});
