@@ -1,0 +1,219 @@
+/**
+ * Runs the two custom resource handlers as Lambda would: ours (the bundle in assets/handler) and the one aws-cdk-lib
+ * ships for AwsCustomResource, which loads `@aws-sdk/client-sms` from the module path (NODE_PATH here, the
+ * runtime's preinstalled SDK on Lambda). Both answer CloudFormation events taken from the synthesized templates,
+ * call a local SMS emulator and PUT their answer to a local HTTPS server.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SmsEmulator } from '../test/harness/sms-emulator';
+import { AnswerServer, CfnAnswer } from './answer-server';
+import { Library } from './stacks';
+
+const CHILD = path.join(__dirname, 'handler-child.cjs');
+const REPO = path.resolve(__dirname, '..');
+
+/** Where each handler's code is copied from; the copy sits alone in a folder, like /var/task. */
+export const HANDLER_SOURCES: Record<Library, string> = {
+  ours: path.join(REPO, 'assets', 'handler', 'index.js'),
+  baseline: path.join(REPO, 'node_modules', 'aws-cdk-lib', 'custom-resource-handlers', 'dist', 'custom-resources',
+    'aws-custom-resource-handler', 'index.js'),
+};
+
+/** A CloudFormation event without its ResponseURL, which each run fills in. */
+export interface EventTemplate {
+  readonly RequestType: 'Create' | 'Delete';
+  readonly LogicalResourceId: string;
+  readonly ResourceType: string;
+  readonly ResourceProperties: Record<string, unknown>;
+  readonly PhysicalResourceId?: string;
+}
+
+export interface ColdRun {
+  /** From spawning the process to the answer's arrival. */
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly maxRssKb: number;
+  readonly loadedBytes: number;
+}
+
+export interface WarmRuns {
+  readonly ms: number[];
+  readonly cpuMs: number[];
+  readonly maxRssKb: number;
+  readonly peakHeapBytes: number;
+  readonly loadedBytes: number;
+}
+
+const STACK_ID = 'arn:aws:cloudformation:us-west-2:123456789012:stack/BenchStack/5f8d4e70-8c1a-11ef-9a7b-0a1b2c3d4e5f';
+
+export class HandlerBench {
+  static async start(workDir: string): Promise<HandlerBench> {
+    const answers = await AnswerServer.start(workDir);
+    const handlers = {} as Record<Library, string>;
+    for (const library of ['ours', 'baseline'] as Library[]) {
+      const dir = path.join(workDir, `task-${library}`);
+      fs.mkdirSync(dir, { recursive: true });
+      await copyWhenPresent(HANDLER_SOURCES[library], path.join(dir, 'index.js'));
+      handlers[library] = path.join(dir, 'index.js');
+    }
+    return new HandlerBench(workDir, answers, handlers);
+  }
+
+  private constructor(
+    private readonly workDir: string,
+    readonly answers: AnswerServer,
+    private readonly handlers: Record<Library, string>,
+  ) {}
+
+  /** The answer server listens on 443 (no port redirection needed). */
+  get answersOn443(): boolean {
+    return this.answers.port === 443;
+  }
+
+  /** Spawns a fresh process that loads the handler and answers one Create event; times spawn to answer. */
+  async cold(library: Library, sms: SmsEmulator, event: EventTemplate): Promise<ColdRun> {
+    const token = randomUUID();
+    const expected = this.answers.expect(token);
+    const eventFile = path.join(this.workDir, `${token}.json`);
+    fs.writeFileSync(eventFile, JSON.stringify(this.cfnEvent(event, expected.url)));
+
+    const start = performance.now();
+    const child = spawn(process.execPath, [CHILD, 'cold', this.handlers[library], eventFile], {
+      env: this.env(sms), stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    const output = collect(child);
+    const report = readStream(child.stdio[3] as NodeJS.ReadableStream);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const answer = await Promise.race([expected.answer, exited.then((code) => {
+      throw new Error(`${library} handler exited (${code}) without answering:\n${output()}`);
+    })]);
+    const ms = performance.now() - start;
+    await exited;
+    checkAnswer(library, answer, output);
+    return { ms, ...JSON.parse(await report) };
+  }
+
+  /**
+   * Loads the handler once and sends it `count` events alternating Create and Delete (each Delete removes the job
+   * the Create before it made), timing each invocation inside the process.
+   */
+  async warm(library: Library, sms: SmsEmulator, creates: EventTemplate[], count: number): Promise<WarmRuns> {
+    const child = spawn(process.execPath, [CHILD, 'warm', this.handlers[library]], {
+      env: this.env(sms), stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const output = collect(child);
+    const messages: unknown[] = [];
+    let wake: (() => void) | undefined;
+    child.on('message', (m) => {
+      messages.push(m);
+      wake?.();
+    });
+    child.on('exit', () => wake?.());
+    const next = async (): Promise<any> => {
+      while (messages.length === 0) {
+        if (child.exitCode !== null) throw new Error(`${library} handler exited:\n${output()}`);
+        await new Promise<void>((resolve) => { wake = resolve; });
+      }
+      return messages.shift();
+    };
+
+    await next();
+    const ms: number[] = [];
+    const cpuMs: number[] = [];
+    let jobId = '';
+    for (let i = 0; i < count; i++) {
+      const create = creates[Math.floor(i / 2) % creates.length];
+      const event: EventTemplate = i % 2 === 0 ? create : { ...create, RequestType: 'Delete', PhysicalResourceId: jobId };
+      const token = randomUUID();
+      const expected = this.answers.expect(token);
+      child.send(this.cfnEvent(event, expected.url));
+      const [timing, answer] = await Promise.all([next(), expected.answer]);
+      checkAnswer(library, answer, output);
+      jobId = answer.PhysicalResourceId;
+      ms.push(timing.ms);
+      cpuMs.push(timing.cpuMs);
+    }
+    child.send('done');
+    const final = await next();
+    await new Promise((resolve) => child.exitCode !== null ? resolve(null) : child.on('exit', resolve));
+    if (sms.jobs().length !== 0) throw new Error(`${library}: ${sms.jobs().length} jobs left after the warm runs`);
+    return { ms, cpuMs, ...final };
+  }
+
+  async close(): Promise<void> {
+    await this.answers.close();
+  }
+
+  private cfnEvent(event: EventTemplate, responseUrl: string): Record<string, unknown> {
+    return {
+      ...event,
+      ServiceToken: event.ResourceProperties.ServiceToken,
+      ResponseURL: responseUrl,
+      StackId: STACK_ID,
+      RequestId: randomUUID(),
+    };
+  }
+
+  /** What Lambda gives a function: credentials, region, a NODE_PATH with the SDK; no user files. */
+  private env(sms: SmsEmulator): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      HOME: this.workDir,
+      NODE_PATH: path.join(REPO, 'node_modules'),
+      AWS_REGION: 'us-west-2',
+      AWS_DEFAULT_REGION: 'us-west-2',
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_SESSION_TOKEN: 'bench-session-token',
+      AWS_CONFIG_FILE: path.join(this.workDir, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(this.workDir, 'no-aws-credentials'),
+      AWS_ENDPOINT_URL_SMS: sms.endpoint,
+      ...this.answers.clientEnv(),
+    };
+  }
+}
+
+function checkAnswer(library: Library, answer: CfnAnswer, output: () => string): void {
+  if (answer.Status !== 'SUCCESS') {
+    throw new Error(`${library} handler answered ${answer.Status}: ${answer.Reason}\n${output()}`);
+  }
+  if (/Installing latest AWS SDK/.test(output())) {
+    throw new Error(`${library} handler tried to install the latest AWS SDK`);
+  }
+}
+
+/** Keeps the last 64 KiB of a child's stdout and stderr, for error messages. */
+function collect(child: ChildProcess): () => string {
+  let text = '';
+  const keep = (chunk: Buffer) => {
+    text = (text + chunk.toString('utf8')).slice(-65536);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => text;
+}
+
+function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    stream.on('data', (c: Buffer) => { text += c.toString('utf8'); });
+    stream.on('end', () => resolve(text));
+    stream.on('error', reject);
+  });
+}
+
+/** Copies a file, waiting up to 10 s for it to appear: `npm test` deletes and rebuilds assets/handler. */
+async function copyWhenPresent(from: string, to: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      fs.copyFileSync(from, to);
+      return;
+    } catch (e) {
+      if (attempt >= 20 || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
