@@ -22,6 +22,8 @@ export const ACCOUNT = '123456789012';
 export const MAX_RESPONSE_BYTES = 4096;
 
 const RUNNER = path.join(__dirname, 'lambda-runner.cjs');
+/** Lambda's limit on a function's init phase (loading the module), which is not part of the invocation's timeout. */
+const INIT_LIMIT_MS = 10_000;
 
 export type RequestType = 'Create' | 'Update' | 'Delete';
 
@@ -61,7 +63,7 @@ export interface CfnResult {
   readonly data?: Record<string, unknown>;
   /** The function's stdout and stderr, as CloudWatch Logs would hold them, plus the platform's timeout line. */
   readonly logs: string;
-  /** Milliseconds from the invocation to the accepted answer (or to the end of the process when there was none). */
+  /** Milliseconds from the start of the invocation (after init) to the accepted answer, or to the end of the process. */
   readonly durationMs: number;
   /** Whether the process was killed at the function's deadline. */
   readonly timedOut: boolean;
@@ -412,39 +414,55 @@ export class CfnDriver {
     const requestId = randomUUID();
     const eventFile = path.join(this.workDir, `${requestId}.json`);
     writeFileSync(eventFile, JSON.stringify(event));
-    const child = spawn(process.execPath, [RUNNER, eventFile, String(startedAt + timeoutMs), requestId, fn.arn], {
+    const child = spawn(process.execPath, [RUNNER, eventFile, String(timeoutMs), requestId, fn.arn], {
       cwd: fn.assetDir,
       env: this.environmentOf(fn),
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
-    let logs = `START RequestId: ${requestId} Version: $LATEST\n`;
-    let outcomeLine = '';
+    let logs = '';
+    let reports = '';
     child.stdout!.on('data', (c: Buffer) => (logs += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (logs += c.toString()));
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => (outcomeLine += c.toString()));
 
+    // Lambda limits the init phase to 10 s, and times the invocation from its end.
     let timedOut = false;
-    const killer = setTimeout(() => {
+    let invokedAt: number | undefined;
+    const kill = () => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, timeoutMs);
+    };
+    let killer = setTimeout(kill, INIT_LIMIT_MS);
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => {
+      reports += c.toString();
+      if (invokedAt === undefined && reports.includes('{"kind":"invoke"}')) {
+        invokedAt = Date.now();
+        pending.startedAt = invokedAt;
+        logs = `START RequestId: ${requestId} Version: $LATEST\n` + logs;
+        clearTimeout(killer);
+        killer = setTimeout(kill, timeoutMs);
+      }
+    });
     await new Promise<void>((resolve) => child.on('close', () => resolve()));
     clearTimeout(killer);
     const endedAt = Date.now();
-    if (timedOut) logs += `${new Date().toISOString()} ${requestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds\n`;
+    if (timedOut) {
+      logs += invokedAt === undefined
+        ? `${new Date().toISOString()} INIT_REPORT Init Duration: ${INIT_LIMIT_MS} ms Phase: init Status: timeout\n`
+        : `${new Date().toISOString()} ${requestId} Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds\n`;
+    }
     logs += `END RequestId: ${requestId}\n`;
 
     const puts = pending.puts.slice(putsBefore);
     const accepted = puts.find((p) => p.answered === 200 && p.violations.length === 0);
     const body = accepted ? JSON.parse(accepted.body) : undefined;
-    const outcome = outcomeLine ? JSON.parse(outcomeLine.split('\n')[0]) : undefined;
+    const outcome = reports.split('\n').filter((l) => l && l !== '{"kind":"invoke"}').map((l) => JSON.parse(l))[0];
     const result: CfnResult = {
       status: body?.Status ?? 'NO_RESPONSE',
       reason: body?.Reason,
       physicalResourceId: body?.PhysicalResourceId,
       data: body?.Data,
       logs,
-      durationMs: accepted ? accepted.atMs : endedAt - startedAt,
+      durationMs: accepted ? accepted.atMs : endedAt - (invokedAt ?? startedAt),
       timedOut,
       timeoutMs,
       outcome,

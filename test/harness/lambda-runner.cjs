@@ -2,22 +2,24 @@
 /**
  * Runs one invocation of a Lambda function's handler the way the Node.js managed runtime does, in its own process.
  *
- *   node lambda-runner.cjs <event.json> <deadline epoch ms> <aws request id> <invoked function arn>
+ *   node lambda-runner.cjs <event.json> <timeout ms> <aws request id> <invoked function arn>
  *
  * The environment is the function's (LAMBDA_TASK_ROOT, _HANDLER, AWS_REGION, ...), prepared by cfn-driver.ts; the
  * working directory is the task root. Like the runtime, it loads `<module>.js|.mjs|.cjs` from the task root, calls
- * the exported function with the event and a context whose getRemainingTimeInMillis() counts down to the deadline,
+ * the exported function with the event and a context whose getRemainingTimeInMillis() counts down the timeout from
+ * the end of the init phase (as in Lambda, init is not part of the invocation's time),
  * prefixes console output with the time, request id and level, and freezes the process (here: exits) as soon as the
  * handler's promise settles or its callback is called: work the handler did not await never happens. The parent
- * kills the process at the deadline. The outcome is written as one JSON line to file descriptor 3.
+ * kills the process at the deadline. Lines of JSON on file descriptor 3 tell the parent when the invocation starts
+ * ({"kind":"invoke"}) and how it ended.
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const util = require('node:util');
 const { pathToFileURL } = require('node:url');
 
-const [eventFile, deadlineArg, awsRequestId, invokedFunctionArn] = process.argv.slice(2);
-const deadline = Number(deadlineArg);
+const [eventFile, timeoutArg, awsRequestId, invokedFunctionArn] = process.argv.slice(2);
+let deadline = Infinity;
 
 function report(outcome) {
   try {
@@ -84,6 +86,8 @@ async function main() {
     process.exit(1);
   }
   const event = JSON.parse(fs.readFileSync(eventFile, 'utf8'));
+  deadline = Date.now() + Number(timeoutArg);
+  report({ kind: 'invoke' });
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,

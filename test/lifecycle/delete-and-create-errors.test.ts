@@ -6,7 +6,7 @@ import { expectAnsweredInTime, expectNothingLeakedNothingLost, expectSignatureNo
 jest.setTimeout(60_000);
 
 /** Keeps the tests of errors that the handler retries until its time runs out short. */
-const SHORT_TIMEOUT_SECONDS = 8;
+const SHORT_TIMEOUT_SECONDS = 5;
 
 let w: World;
 

@@ -8,7 +8,7 @@ import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world
 jest.setTimeout(60_000);
 
 /** The function's Timeout in these tests: short, so that waiting for a hang costs seconds. */
-const TIMEOUT_SECONDS = 5;
+const TIMEOUT_SECONDS = 4;
 
 let w: World;
 
