@@ -424,22 +424,31 @@ export class CfnDriver {
     child.stdout!.on('data', (c: Buffer) => (logs += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (logs += c.toString()));
 
-    // Lambda limits the init phase to 10 s, and times the invocation from its end.
+    // Lambda limits the init phase to 10 s, and times the invocation from its end. The deadline is checked from the
+    // check phase (setImmediate), after pending pipe data was read: when fifty spawns block this process's event
+    // loop, a timer may fire late, before the child's report that it had started was read.
     let timedOut = false;
     let invokedAt: number | undefined;
-    const kill = () => {
+    let killer: NodeJS.Timeout | undefined;
+    const check = () => {
+      const deadline = invokedAt === undefined ? startedAt + INIT_LIMIT_MS : invokedAt + timeoutMs;
+      if (Date.now() < deadline) {
+        killer = setTimeout(() => setImmediate(check), deadline - Date.now());
+        return;
+      }
       timedOut = true;
       child.kill('SIGKILL');
     };
-    let killer = setTimeout(kill, INIT_LIMIT_MS);
+    check();
     (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => {
       reports += c.toString();
-      if (invokedAt === undefined && reports.includes('{"kind":"invoke"}')) {
-        invokedAt = Date.now();
+      const started = reports.split('\n').find((l) => l.startsWith('{"kind":"invoke"'));
+      if (invokedAt === undefined && started) {
+        invokedAt = JSON.parse(started).at as number;
         pending.startedAt = invokedAt;
         logs = `START RequestId: ${requestId} Version: $LATEST\n` + logs;
         clearTimeout(killer);
-        killer = setTimeout(kill, timeoutMs);
+        check();
       }
     });
     await new Promise<void>((resolve) => child.on('close', () => resolve()));
@@ -455,7 +464,7 @@ export class CfnDriver {
     const puts = pending.puts.slice(putsBefore);
     const accepted = puts.find((p) => p.answered === 200 && p.violations.length === 0);
     const body = accepted ? JSON.parse(accepted.body) : undefined;
-    const outcome = reports.split('\n').filter((l) => l && l !== '{"kind":"invoke"}').map((l) => JSON.parse(l))[0];
+    const outcome = reports.split('\n').filter((l) => l && !l.startsWith('{"kind":"invoke"')).map((l) => JSON.parse(l))[0];
     const result: CfnResult = {
       status: body?.Status ?? 'NO_RESPONSE',
       reason: body?.Reason,

@@ -11,7 +11,7 @@
  * prefixes console output with the time, request id and level, and freezes the process (here: exits) as soon as the
  * handler's promise settles or its callback is called: work the handler did not await never happens. The parent
  * kills the process at the deadline. Lines of JSON on file descriptor 3 tell the parent when the invocation starts
- * ({"kind":"invoke"}) and how it ended.
+ * ({"kind":"invoke","at":<epoch ms>}) and how it ended.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -87,7 +87,7 @@ async function main() {
   }
   const event = JSON.parse(fs.readFileSync(eventFile, 'utf8'));
   deadline = Date.now() + Number(timeoutArg);
-  report({ kind: 'invoke' });
+  report({ kind: 'invoke', at: Date.now() });
   const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
