@@ -8,6 +8,7 @@ import {
   CreateReplicationJobCommand,
   DeleteReplicationJobCommand,
   GetReplicationJobsCommand,
+  ReplicationJob,
   UpdateReplicationJobCommand,
   UpdateReplicationJobCommandInput,
 } from '@aws-sdk/client-sms';
@@ -60,7 +61,14 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     };
   }
   console.log(JSON.stringify({ message: 'answer', ...answer }));
-  await sendAnswer(event, answer, budget.answer);
+  try {
+    await sendAnswer(event, answer, budget.answer);
+  } catch (e) {
+    // Not rethrown: Lambda would run the whole event again minutes later, when the stack may have moved on (a Create
+    // then makes a job no later event sees). Unanswered, CloudFormation fails the resource at its ServiceTimeout,
+    // and the Delete that follows finds any job by its marker.
+    console.error(JSON.stringify({ message: 'the answer could not be sent', error: (e as Error).message }));
+  }
 }
 
 function dispatch(event: CloudFormationCustomResourceEvent, budget: Budget): Promise<string> {
@@ -106,9 +114,8 @@ async function createOrAdopt(props: JobProperties, marker: string, budget: Budge
     }
     // The job may exist: SMS said so, or the request's fate is unknown (timeout, network, a garbled answer).
     const job = await jobOfServer(props.serverId, exists ? budget.work : budget.lookUp).catch(() => undefined);
-    if (job?.replicationJobId && isOwnedBy(job.description, marker)) {
-      console.log(JSON.stringify({ message: 'adopting the job this resource created already', replicationJobId: job.replicationJobId }));
-      return job.replicationJobId;
+    if (job && isOwnedBy(job.description, marker)) {
+      return adopt(job, props, marker, budget);
     }
     if (exists && job) {
       const owner = markerOf(job.description);
@@ -130,7 +137,12 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: 
   if (props.serverId !== old.serverId || !JOB_ID.test(jobId)) {
     // A job belongs to one server: replace it. Returning a different PhysicalResourceId makes CloudFormation send
     // Delete for the old job once the whole stack update has succeeded, and skip it if the update rolls back.
-    const replacement = await createOrAdopt(props, marker, budget);
+    // Look before creating: during a rollback the server's job is this resource's own old job, to keep and bring
+    // back to the old properties; a Create would carry a seed time long past.
+    const own = await jobOfServer(props.serverId, budget.work);
+    const replacement = own && isOwnedBy(own.description, marker)
+      ? await adopt(own, props, marker, budget)
+      : await createOrAdopt(props, marker, budget);
     if (old.serverId !== undefined && old.serverId !== props.serverId) {
       await deleteStrayJob(old.serverId, [jobId, replacement], marker, budget);
     }
@@ -150,6 +162,27 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: 
     }
   }
 
+  await updateJob(jobId, props, marker, old, budget);
+  return jobId;
+}
+
+/**
+ * Takes over the job this resource created already (a second delivery, a lost answer, a rollback back to the old
+ * server), and brings it to the template's properties: they may have changed since it was made.
+ */
+async function adopt(job: ReplicationJob, props: JobProperties, marker: string, budget: Budget): Promise<string> {
+  const jobId = job.replicationJobId!;
+  console.log(JSON.stringify({ message: 'adopting the job this resource created already', replicationJobId: jobId }));
+  await updateJob(jobId, props, marker, job, budget);
+  return jobId;
+}
+
+/**
+ * Sends UpdateReplicationJob with every field it can change, from the template's properties. `previous` (the old
+ * properties, or the job itself) tells whether the seed time moved and whether encryption was on.
+ */
+async function updateJob(jobId: string, props: JobProperties, marker: string, previous: Previous, budget: Budget): Promise<void> {
+  const seed = props.seedReplicationTime;
   const input: UpdateReplicationJobCommandInput = {
     replicationJobId: jobId,
     frequency: props.frequency,
@@ -158,15 +191,19 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: 
     description: describedWithMarker(props.description, marker),
     numberOfRecentAmisToKeep: props.numberOfRecentAmisToKeep,
     // Removing `encrypted: true` from the construct means false; SMS would otherwise keep encrypting.
-    encrypted: props.encrypted ?? (old.encrypted ? false : undefined),
+    encrypted: props.encrypted ?? (previous.encrypted ? false : undefined),
     kmsKeyId: props.kmsKeyId,
     // A changed seed time moves the next run. A time already past (e.g. the old one, during a rollback) cannot be
     // scheduled, and the job keeps its schedule.
-    nextReplicationRunStartTime: old.seedReplicationTime?.getTime() !== props.seedReplicationTime.getTime()
-      && props.seedReplicationTime.getTime() > Date.now() ? props.seedReplicationTime : undefined,
+    nextReplicationRunStartTime: previous.seedReplicationTime?.getTime() !== seed.getTime() && seed.getTime() > Date.now() ? seed : undefined,
   };
   await call('UpdateReplicationJob', (abortSignal) => sms.send(new UpdateReplicationJobCommand(input), { abortSignal }), budget.work);
-  return jobId;
+}
+
+/** What an update compares with: the old properties, or the job as SMS describes it. */
+interface Previous {
+  readonly seedReplicationTime?: Date;
+  readonly encrypted?: boolean;
 }
 
 /**

@@ -52,6 +52,9 @@ export interface ReplicationJobProps {
    * The seed replication time: when the first replication run starts.
    *
    * Changing it on an existing job moves the start of the job's next replication run, if the new time is in the future.
+   * A time in the past draws a synth warning (`cdk-sms-replication-job:seedTimeInPast`); once the job exists that is
+   * expected, and the warning can be acknowledged with `Annotations.of(job).acknowledgeWarning(...)`. A job created
+   * for a new `serverId` needs a seed time that is still in the future.
    */
   readonly seedReplicationTime: Date;
 
@@ -176,6 +179,8 @@ export class ReplicationJob extends Resource implements IReplicationJob {
    */
   public readonly replicationJobId: string;
 
+  private readonly resource: CustomResource;
+
   /**
    * Declares a replication job.
    *
@@ -223,6 +228,18 @@ export class ReplicationJob extends Resource implements IReplicationJob {
     }
 
     this.replicationJobId = resource.ref;
+    this.resource = resource;
+  }
+
+  /**
+   * Applies a removal policy to the replication job's custom resource.
+   *
+   * The same as the `removalPolicy` prop, for code (such as Aspects) that sets it after construction.
+   *
+   * @param policy what happens to the job when it is removed from the stack, or replaced
+   */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.resource.applyRemovalPolicy(policy);
   }
 
   /**

@@ -39,7 +39,7 @@ describe('provider', () => {
     template.resourceCountIs('AWS::IAM::Role', 1);
     template.resourceCountIs('AWS::IAM::Policy', 1);
     template.resourceCountIs('Custom::SmsReplicationJob', 400);
-    expect(Object.keys(template.toJSON().Resources)).toHaveLength(400 + 4);
+    expect(Object.keys(template.toJSON().Resources)).toHaveLength(400 + 5);
   });
 
   test('every job has the function as ServiceToken, a ten-minute ServiceTimeout and depends on the policy', () => {
@@ -63,6 +63,7 @@ describe('provider', () => {
     // Released logical ids: changing one changes the ServiceToken, which CloudFormation refuses on update.
     expect(ids.sort()).toEqual([
       'SmsReplicationJobProviderHandlerE15FE43C',
+      'SmsReplicationJobProviderHandlerEventInvokeConfig9B0DB1EB',
       'SmsReplicationJobProviderLogGroup76E73248',
       'SmsReplicationJobProviderPolicy6AFC7B08',
       'SmsReplicationJobProviderServiceRoleAB06616B',
@@ -82,6 +83,18 @@ describe('provider', () => {
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^SmsReplicationJobProviderLogGroup') } },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  test('an event Lambda holds back is dropped before the jobs\' ServiceTimeout, not run after it', () => {
+    const stack = newStack();
+    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    const template = Template.fromStack(stack);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const [job] = jobsOf(template);
+    const [config] = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    const maxAge = config.Properties.MaximumEventAgeInSeconds;
+    // The oldest event Lambda still runs must finish (age + the function's timeout) before CloudFormation gives up.
+    expect(maxAge + fn.Properties.Timeout).toBeLessThan(Number(job.Properties.ServiceTimeout));
   });
 
   test('each stack gets its own provider', () => {
@@ -206,6 +219,13 @@ describe('properties', () => {
     template.hasResource('Custom::SmsReplicationJob', { Properties: { ServerId: 's-1' }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     // DESTROY is CloudFormation's default, so the template leaves both out.
     template.hasResource('Custom::SmsReplicationJob', { Properties: { ServerId: 's-2' }, DeletionPolicy: Match.absent(), UpdateReplacePolicy: Match.absent() });
+  });
+
+  test('applyRemovalPolicy, e.g. from an Aspect, reaches the custom resource', () => {
+    const stack = newStack();
+    const job = new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    job.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    Template.fromStack(stack).hasResource('Custom::SmsReplicationJob', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
   test('tokens pass through unchecked', () => {

@@ -68,6 +68,10 @@ export class ReplicationJobProvider extends Construct {
       timeout: Duration.seconds(90),
       role,
       logGroup,
+      // CloudFormation invokes the function asynchronously. An event Lambda holds back (throttled, or retried after a
+      // crash) must not run after the job's 10-minute ServiceTimeout, when CloudFormation has moved on and a job it
+      // made would be seen by no later event: 6 minutes of age plus a 90-second run end before then.
+      maxEventAge: Duration.minutes(6),
     });
     this.serviceToken = handler.functionArn;
 
@@ -95,6 +99,10 @@ export class ReplicationJobProvider extends Construct {
         reason: 'The function makes a few SMS calls per deployment and logs each to its own log group; X-Ray would add permissions and cost without a trace worth reading.',
       },
     );
+    acknowledge(handler.node.findChild('EventInvokeConfig'), {
+      id: 'Serverless-LambdaAsyncFailureDestination',
+      reason: 'An event that fails or ages out leaves CloudFormation to fail the job at its 10-minute ServiceTimeout, and the Delete that follows finds any job by its marker. A destination would hold presigned response URLs nobody replays.',
+    });
   }
 
   /** Lets the provider pass `role` to SMS; each role is added once, whatever the number of jobs that name it. */

@@ -236,23 +236,28 @@ export class CfnDriver {
 
   /**
    * Rolls back the last Update as CloudFormation does: an Update with the old and new properties swapped, to the
-   * old physical id; or, when that Update had replaced the resource, a Delete of the replacement.
+   * old physical id; or, when that Update had replaced the resource, a Delete of the replacement. With
+   * `replacement: 'update'`, a replacement is rolled back as an Update too (old and new swapped, to the replacement's
+   * physical id), after which `cleanup` sends the Delete of whichever id the handler moved away from.
    */
-  async rollbackUpdate(target: string | IConstruct): Promise<CfnResult> {
+  async rollbackUpdate(target: string | IConstruct, options: { replacement?: 'delete' | 'update' } = {}): Promise<CfnResult> {
     const logicalId = this.logicalIdOf(target);
     const state = this.existing(logicalId);
     const last = state.lastUpdate;
     if (!last) throw new Error(`${logicalId} has had no Update to roll back`);
     state.lastUpdate = undefined;
     const replacement = last.result.status === 'SUCCESS' && last.result.physicalResourceId !== last.oldPhysicalId;
-    if (replacement) {
+    if (replacement && options.replacement !== 'update') {
       const result = await this.invoke(this.event('Delete', logicalId, last.newProperties, { physicalId: last.result.physicalResourceId }));
       state.physicalId = last.oldPhysicalId;
       state.properties = last.oldProperties;
       state.replacedPhysicalId = undefined;
       return result;
     }
-    state.physicalId = last.oldPhysicalId;
+    if (!replacement) {
+      state.physicalId = last.oldPhysicalId;
+    }
+    state.replacedPhysicalId = undefined;
     state.properties = last.newProperties;
     const result = await this.sendUpdate(logicalId, state, last.newProperties, last.oldProperties);
     state.lastUpdate = undefined;

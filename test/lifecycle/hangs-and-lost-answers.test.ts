@@ -135,6 +135,8 @@ describe('sequence 6: an answer lost after SMS created the job', () => {
     const { cfn, emulator } = w;
     const created = await cfn.create();
     emulator.inject('CreateReplicationJob', { kind: 'loseAnswer', how: 'hang' });
+    // The replacement looks at the new server once before creating (it has no job); every look-up after hangs.
+    emulator.inject('GetReplicationJobs', { kind: 'delay', ms: 0 });
     emulator.inject('GetReplicationJobs', { kind: 'hang' }, Infinity);
     const replaced = await cfn.update(w.jobs.Job, { ServerId: 's-00000bee' });
     expectAnsweredInTime(replaced);

@@ -122,6 +122,29 @@ test('a replacement rolled back (another resource failed) deletes the new job an
   expectNothingLeakedNothingLost(emulator, [cfn]);
 });
 
+test('a replacement rolled back with an Update (old and new swapped) returns to the old job, and the cleanup deletes the new one', async () => {
+  const { cfn, emulator } = w;
+  const old = onlyJob();
+  const replaced = await cfn.update(w.jobs.Job, { ServerId: 's-0000000b', Frequency: 6 });
+  expect(replaced.status).toBe('SUCCESS');
+  // No CreateReplicationJob on the way back: the old server's job is this resource's own, and a Create would carry
+  // the old seed time, which has often passed by then (SMS refuses a seed time in the past).
+  const creates = emulator.requestsFor('CreateReplicationJob').length;
+
+  const rollback = await cfn.rollbackUpdate(w.jobs.Job, { replacement: 'update' });
+  expectAnsweredInTime(rollback);
+  expect(rollback.event).toMatchObject({ RequestType: 'Update', PhysicalResourceId: replaced.physicalResourceId });
+  expect(rollback.status).toBe('SUCCESS');
+  expect(rollback.physicalResourceId).toBe(old.replicationJobId);
+  expect(emulator.requestsFor('CreateReplicationJob')).toHaveLength(creates);
+
+  const cleanup = await cfn.cleanup(w.jobs.Job);
+  expect(cleanup.event).toMatchObject({ RequestType: 'Delete', PhysicalResourceId: replaced.physicalResourceId });
+  expect(cleanup.status).toBe('SUCCESS');
+  expect(onlyJob()).toMatchObject({ replicationJobId: old.replicationJobId, serverId: 's-0000000a', frequency: 12 });
+  expectNothingLeakedNothingLost(emulator, [cfn]);
+});
+
 test('a runOnce change is refused, naming runOnce, leaving the job as it was; its rollback Update succeeds', async () => {
   const { cfn, emulator } = w;
   const before = onlyJob();

@@ -8,7 +8,7 @@ import { nagApp, synthFindings } from './synth-checks';
 
 jest.mock('../../lib/private/nag', () => ({ acknowledge: () => undefined }));
 
-test('unacknowledged, the provider draws exactly the five findings that it acknowledges', () => {
+test('unacknowledged, the provider draws exactly the six findings that it acknowledges', () => {
   const app: App = nagApp();
   const stack = new Stack(app, 'Review', { env: { region: 'us-west-2' } });
   new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: new Date('2027-01-04T02:00:00Z'), role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
@@ -16,6 +16,7 @@ test('unacknowledged, the provider draws exactly the five findings that it ackno
   expect(findings).toEqual([
     'error AwsSolutions-IAM5[Resource::*] Review/SmsReplicationJobProvider/Policy/Resource',
     'error AwsSolutions-L1 Review/SmsReplicationJobProvider/Handler/Resource',
+    'error Serverless-LambdaAsyncFailureDestination Review/SmsReplicationJobProvider/Handler/EventInvokeConfig/Resource',
     'error Serverless-LambdaDLQ Review/SmsReplicationJobProvider/Handler/Resource',
     'error Serverless-LambdaLatestVersion Review/SmsReplicationJobProvider/Handler/Resource',
     'warning Serverless-LambdaTracing Review/SmsReplicationJobProvider/Handler/Resource',
