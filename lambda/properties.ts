@@ -114,7 +114,8 @@ function integer(props: Record<string, unknown>, key: string, min: number, max: 
   if (value === undefined) {
     return undefined;
   }
-  const n = /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
+  // "6" or "6.0" (a Number template parameter may arrive either way), never "6.5", "0x6" or "6e0".
+  const n = /^\s*-?\d+(\.0+)?\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new InvalidPropertyError(`Property ${key} must be ${allowed}, got "${value}".`);
   }

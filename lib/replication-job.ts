@@ -166,6 +166,9 @@ export class ReplicationJob extends Resource implements IReplicationJob {
    * @param replicationJobId the ID of the replication job, such as `sms-job-0123456789abcdef0`
    */
   public static fromReplicationJobId(scope: Construct, id: string, replicationJobId: string): IReplicationJob {
+    if (!Token.isUnresolved(replicationJobId) && !/^sms-job-[0-9a-z]+$/i.test(replicationJobId)) {
+      throw new Error(`ReplicationJob.fromReplicationJobId at ${scope.node.path}/${id}: replicationJobId must be an SMS replication job ID such as sms-job-0123456789abcdef0, got "${replicationJobId}"`);
+    }
     class Import extends Resource implements IReplicationJob {
       public readonly replicationJobId = replicationJobId;
     }

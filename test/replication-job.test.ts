@@ -267,6 +267,14 @@ describe('attributes and imports', () => {
   });
 });
 
+test('fromReplicationJobId refuses what is not a job ID, and takes a token', () => {
+  const stack = newStack();
+  expect(() => ReplicationJob.fromReplicationJobId(stack, 'Bad', 's-12345678'))
+    .toThrow(/fromReplicationJobId at TestStack\/Bad: replicationJobId must be an SMS replication job ID such as sms-job-0123456789abcdef0, got "s-12345678"/);
+  const id = new CfnParameter(stack, 'JobId').valueAsString;
+  expect(ReplicationJob.fromReplicationJobId(stack, 'FromParameter', id).replicationJobId).toBe(id);
+});
+
 describe('validation', () => {
   const base = (): ReplicationJobProps => ({ serverId: 's-1', seedReplicationTime: soon() });
   const attempt = (props: Partial<ReplicationJobProps>) => () => {

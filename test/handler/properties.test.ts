@@ -56,6 +56,12 @@ describe('decodeProperties', () => {
     expect(attempt).toThrow(message);
   });
 
+  test('takes a whole number written with a zero fraction, as a Number parameter may arrive', () => {
+    expect(decodeProperties({ ...everyProp, Frequency: '6.0', NumberOfRecentAmisToKeep: '10.00' })).toMatchObject({ frequency: 6, numberOfRecentAmisToKeep: 10 });
+    expect(() => decodeProperties({ ...everyProp, Frequency: '0x6' })).toThrow(/Property Frequency .* got "0x6"/);
+    expect(() => decodeProperties({ ...everyProp, Frequency: '6e0' })).toThrow(/Property Frequency .* got "6e0"/);
+  });
+
   test('requires ServerId and SeedReplicationTime', () => {
     expect(() => decodeProperties({ SeedReplicationTime: '2027-01-04T02:00:00Z' })).toThrow(/Property ServerId is required/);
     expect(() => decodeProperties({ ServerId: 's-1' })).toThrow(/Property SeedReplicationTime is required/);

@@ -169,7 +169,7 @@ test('a runOnce change is refused, naming runOnce, leaving the job as it was; it
 test('a failed Update keeps the physical id, and the rollback Update (old and new swapped) restores the old values', async () => {
   const { cfn, emulator } = w;
   const before = onlyJob();
-  // SMS accepts the first change of the stack update, then refuses: here the KMS key it cannot use.
+  // SMS refuses the update (here: a KMS key it cannot use), so the job keeps its old values.
   emulator.failNext('UpdateReplicationJob', 'InvalidParameterException', { message: 'Invalid KMS key' });
   const failed = await cfn.update(w.jobs.Job, { Frequency: 2, Encrypted: true, KmsKeyId: 'alias/missing' });
   expectAnsweredInTime(failed);
