@@ -218,8 +218,7 @@ async function deleteStrayJob(serverId: string, knownIds: string[], marker: stri
     const id = job?.replicationJobId;
     if (id && isOwnedBy(job.description, marker) && !knownIds.includes(id)) {
       console.log(JSON.stringify({ message: 'deleting the job a failed replacement left behind', replicationJobId: id }));
-      await call('DeleteReplicationJob', (abortSignal) =>
-        sms.send(new DeleteReplicationJobCommand({ replicationJobId: id }), { abortSignal }), budget.work);
+      await deleteJob(id, budget);
     }
   } catch (e) {
     console.warn(JSON.stringify({ message: 'could not look for a job a failed replacement left behind', serverId, error: describeError(e) }));
@@ -237,17 +236,21 @@ async function onDelete(physicalId: string, serverId: string | undefined, marker
     jobId = job && isOwnedBy(job.description, marker) ? job.replicationJobId : undefined;
   }
   if (jobId) {
-    const id = jobId;
-    try {
-      await call('DeleteReplicationJob', (abortSignal) =>
-        sms.send(new DeleteReplicationJobCommand({ replicationJobId: id }), { abortSignal }), budget.work);
-    } catch (e) {
-      if ((e as Error).name !== 'ReplicationJobNotFoundException') {
-        throw e;
-      }
-    }
+    await deleteJob(jobId, budget);
   }
   return physicalId;
+}
+
+/** DeleteReplicationJob; a job that is gone already counts as deleted. */
+async function deleteJob(jobId: string, budget: Budget): Promise<void> {
+  try {
+    await call('DeleteReplicationJob', (abortSignal) =>
+      sms.send(new DeleteReplicationJobCommand({ replicationJobId: jobId }), { abortSignal }), budget.work);
+  } catch (e) {
+    if ((e as Error).name !== 'ReplicationJobNotFoundException') {
+      throw e;
+    }
+  }
 }
 
 /**
