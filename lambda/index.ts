@@ -162,28 +162,34 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: 
     }
   }
 
-  await updateJob(jobId, props, marker, old, budget);
+  await sendUpdate(updateInput(jobId, props, marker, old), budget);
   return jobId;
 }
 
 /**
  * Takes over the job this resource created already (a second delivery, a lost answer, a rollback back to the old
- * server), and brings it to the template's properties: they may have changed since it was made.
+ * server). If the template's properties have changed since it was made, the job is brought to them; a job that
+ * already matches is left alone, so that a second delivery costs no update SMS might refuse in the job's state.
  */
 async function adopt(job: ReplicationJob, props: JobProperties, marker: string, budget: Budget): Promise<string> {
   const jobId = job.replicationJobId!;
-  console.log(JSON.stringify({ message: 'adopting the job this resource created already', replicationJobId: jobId }));
-  await updateJob(jobId, props, marker, job, budget);
+  const input = updateInput(jobId, props, marker, job);
+  const changed = Object.entries(input).some(([key, value]) => key !== 'replicationJobId' && value !== undefined
+    && (key === 'nextReplicationRunStartTime' || value !== job[key as keyof ReplicationJob]));
+  console.log(JSON.stringify({ message: 'adopting the job this resource created already', replicationJobId: jobId, changed }));
+  if (changed) {
+    await sendUpdate(input, budget);
+  }
   return jobId;
 }
 
 /**
- * Sends UpdateReplicationJob with every field it can change, from the template's properties. `previous` (the old
+ * UpdateReplicationJob with every field it can change, from the template's properties. `previous` (the old
  * properties, or the job itself) tells whether the seed time moved and whether encryption was on.
  */
-async function updateJob(jobId: string, props: JobProperties, marker: string, previous: Previous, budget: Budget): Promise<void> {
+function updateInput(jobId: string, props: JobProperties, marker: string, previous: Previous): UpdateReplicationJobCommandInput {
   const seed = props.seedReplicationTime;
-  const input: UpdateReplicationJobCommandInput = {
+  return {
     replicationJobId: jobId,
     frequency: props.frequency,
     licenseType: props.licenseType,
@@ -197,6 +203,9 @@ async function updateJob(jobId: string, props: JobProperties, marker: string, pr
     // scheduled, and the job keeps its schedule.
     nextReplicationRunStartTime: previous.seedReplicationTime?.getTime() !== seed.getTime() && seed.getTime() > Date.now() ? seed : undefined,
   };
+}
+
+async function sendUpdate(input: UpdateReplicationJobCommandInput, budget: Budget): Promise<void> {
   await call('UpdateReplicationJob', (abortSignal) => sms.send(new UpdateReplicationJobCommand(input), { abortSignal }), budget.work);
 }
 

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { ownerMarker } from '../../lambda/ownership';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world, World } from '../harness/world';
 
@@ -31,6 +32,8 @@ describe('sequence 7: at-least-once delivery and jobs this stack does not own', 
     expect([first.status, second.status]).toEqual(['SUCCESS', 'SUCCESS']);
     expect(second.physicalResourceId).toBe(first.physicalResourceId);
     expect(emulator.jobs().map((j) => j.replicationJobId)).toEqual([first.physicalResourceId]);
+    // The adopted job already matches the template: no update SMS might refuse in the job's state.
+    expect(emulator.requestsFor('UpdateReplicationJob')).toEqual([]);
     expectNothingLeakedNothingLost(emulator, [cfn]);
   });
 
@@ -48,6 +51,26 @@ describe('sequence 7: at-least-once delivery and jobs this stack does not own', 
     expect(emulator.requestsFor('CreateReplicationJob').map((r) => r.outcome).sort())
       .toEqual(['error:ReplicationJobAlreadyExistsException', 'ok']);
     expectNothingLeakedNothingLost(emulator, [cfn]);
+  });
+
+  test('a job this resource made before (kept by RETAIN, then added back) is adopted and brought to the template', async () => {
+    const emulator = await SmsEmulator.start();
+    const { cfn, jobs } = await open({ emulator, jobs: { Job: { serverId: SERVER, seedReplicationTime: seed, frequency: Duration.hours(6) } } });
+    const marker = ownerMarker(cfn.stackId, cfn.logicalIdOf(jobs.Job));
+    const kept = emulator.seedJob({ serverId: SERVER, description: marker, frequency: 24 });
+    try {
+      const adopted = await cfn.create();
+      expectAnsweredInTime(adopted);
+      expect(adopted.status).toBe('SUCCESS');
+      expect(adopted.physicalResourceId).toBe(kept.replicationJobId);
+      expect(emulator.requestsFor('UpdateReplicationJob').map((r) => r.body)).toEqual([
+        expect.objectContaining({ replicationJobId: kept.replicationJobId, frequency: 6 }),
+      ]);
+      expect(emulator.jobs()).toEqual([expect.objectContaining({ replicationJobId: kept.replicationJobId, frequency: 6 })]);
+      expectNothingLeakedNothingLost(emulator, [cfn]);
+    } finally {
+      await emulator.close();
+    }
   });
 
   test.each([
