@@ -20,7 +20,7 @@ import type {
 import { Answer, redactUrl, sendAnswer } from './cfn-response';
 import { describedWithMarker, isOwnedBy, markerOf, ownerMarker } from './ownership';
 import { InvalidPropertyError, JobProperties, decodeProperties, serverIdOf } from './properties';
-import { RefusedError, call, describeError, isServiceAnswer, jobOfServer, sms } from './sms';
+import { RefusedError, allJobs, call, describeError, isServiceAnswer, jobOfServer, liveJobOf, sms } from './sms';
 
 /** Every id SMS gives a replication job has this form; anything else came from a Create that failed. */
 const JOB_ID = /^sms-job-[0-9a-z]+$/i;
@@ -139,12 +139,14 @@ async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: 
     // Delete for the old job once the whole stack update has succeeded, and skip it if the update rolls back.
     // Look before creating: during a rollback the server's job is this resource's own old job, to keep and bring
     // back to the old properties; a Create would carry a seed time long past.
-    const own = await jobOfServer(props.serverId, budget.work);
+    // One listing serves both servers: the new one's job, and a stray job on the old one.
+    const jobs = await allJobs(budget.work);
+    const own = liveJobOf(jobs, props.serverId);
     const replacement = own && isOwnedBy(own.description, marker)
       ? await adopt(own, props, marker, budget)
       : await createOrAdopt(props, marker, budget);
     if (old.serverId !== undefined && old.serverId !== props.serverId) {
-      await deleteStrayJob(old.serverId, [jobId, replacement], marker, budget);
+      await deleteStrayJob(liveJobOf(jobs, old.serverId), [jobId, replacement], marker, budget);
     }
     return replacement;
   }
@@ -221,16 +223,16 @@ interface Previous {
  * Update, old and new swapped) is the last event that can see it. A job CloudFormation knows (the physical id, during
  * a forward replacement) is left to CloudFormation's cleanup Delete. Best effort: the rollback itself must not fail.
  */
-async function deleteStrayJob(serverId: string, knownIds: string[], marker: string, budget: Budget): Promise<void> {
+async function deleteStrayJob(job: ReplicationJob | undefined, knownIds: string[], marker: string, budget: Budget): Promise<void> {
+  const id = job?.replicationJobId;
+  if (!id || !isOwnedBy(job.description, marker) || knownIds.includes(id)) {
+    return;
+  }
+  console.log(JSON.stringify({ message: 'deleting the job a failed replacement left behind', replicationJobId: id }));
   try {
-    const job = await jobOfServer(serverId, budget.work);
-    const id = job?.replicationJobId;
-    if (id && isOwnedBy(job.description, marker) && !knownIds.includes(id)) {
-      console.log(JSON.stringify({ message: 'deleting the job a failed replacement left behind', replicationJobId: id }));
-      await deleteJob(id, budget);
-    }
+    await deleteJob(id, budget);
   } catch (e) {
-    console.warn(JSON.stringify({ message: 'could not look for a job a failed replacement left behind', serverId, error: describeError(e) }));
+    console.warn(JSON.stringify({ message: 'could not delete the job a failed replacement left behind', replicationJobId: id, error: describeError(e) }));
   }
 }
 

@@ -88,7 +88,11 @@ export async function allJobs(deadline: number): Promise<ReplicationJob[]> {
 
 /** The server's live job (SMS allows one per server), if any. */
 export async function jobOfServer(serverId: string, deadline: number): Promise<ReplicationJob | undefined> {
-  const jobs = await allJobs(deadline);
+  return liveJobOf(await allJobs(deadline), serverId);
+}
+
+/** The server's live job among `jobs`, if any. */
+export function liveJobOf(jobs: ReplicationJob[], serverId: string): ReplicationJob | undefined {
   return jobs.find((job) => job.serverId === serverId && job.state !== 'DELETING' && job.state !== 'DELETED');
 }
 
