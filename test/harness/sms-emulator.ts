@@ -328,11 +328,13 @@ export class SmsEmulator {
     if (req.method !== 'POST') out.push(`method is ${req.method}, awsJson1_1 uses POST`);
     if (req.url !== '/') out.push(`path is ${req.url}, awsJson1_1 uses /`);
     const contentType = String(req.headers['content-type'] ?? '');
-    if (contentType !== 'application/x-amz-json-1.1') out.push(`content-type is "${contentType}", expected application/x-amz-json-1.1`);
+    const expectedType = `application/x-amz-json-${this.model.metadata.jsonVersion}`;
+    if (contentType !== expectedType) out.push(`content-type is "${contentType}", expected ${expectedType}`);
     const auth = String(req.headers.authorization ?? '');
     const scope = /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
+    const signingName = this.model.metadata.signingName ?? this.model.metadata.endpointPrefix;
     if (!scope) out.push('request is not signed with SigV4');
-    else if (scope[2] !== 'sms') out.push(`request is signed for service ${scope[2]}, expected sms`);
+    else if (scope[2] !== signingName) out.push(`request is signed for service ${scope[2]}, expected ${signingName}`);
     const op = this.model.operations[operation];
     if (!op) {
       out.push(`X-Amz-Target "${target}" names no SMS operation`);

@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-/** The repository root: two levels above this file (test/harness). */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-/** The official botocore model of SMS, kept beside the repository (see /work/shared/aws-models/SOURCE.md). */
-export const SMS_MODEL_PATH = path.resolve(REPO_ROOT, '..', 'shared', 'aws-models', 'sms-2016-10-24.json');
+/** The official botocore model of SMS, vendored beside this file (model/README.md says where it comes from). */
+export const SMS_MODEL_PATH = path.join(__dirname, 'model', 'sms-2016-10-24.json');
 
 interface MemberRef { shape: string }
 
@@ -31,7 +28,15 @@ export interface Operation {
 }
 
 export interface SmsModel {
-  metadata: { targetPrefix: string; jsonVersion: string; protocol: string };
+  metadata: {
+    apiVersion: string;
+    endpointPrefix: string;
+    jsonVersion: string;
+    protocol: string;
+    serviceId: string;
+    signingName?: string;
+    targetPrefix: string;
+  };
   operations: Record<string, Operation>;
   shapes: Record<string, Shape>;
 }
