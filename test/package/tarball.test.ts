@@ -3,6 +3,8 @@
  * the jsii assembly, the bundled handler and the documents, and nothing that only developing needs.
  */
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -14,8 +16,10 @@ interface PackResult {
   readonly files: { readonly path: string; readonly size: number }[];
 }
 
-// --ignore-scripts: `prepare` would rebuild assets/handler while other test files read it.
-const pack: PackResult = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' }))[0];
+// --ignore-scripts: `prepack` (the build) would rebuild assets/handler while other test files read it.
+const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pack-'));
+afterAll(() => fs.rmSync(packDir, { recursive: true, force: true }));
+const pack: PackResult & { filename: string } = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], { cwd: ROOT, encoding: 'utf8' }))[0];
 const files = pack.files.map((f) => f.path).sort();
 
 test('the tarball holds the assembly, the compiled library with its typings, the handler bundle and the documents', () => {
@@ -58,4 +62,10 @@ test('the tarball holds no tests, handler sources, TypeScript sources, cdk.out o
 
 test('the tarball stays under 1 MB', () => {
   expect(pack.size).toBeLessThan(1_000_000);
+});
+
+test('the package.json that ships runs nothing when installed (npm 11 would ask every user to approve it)', () => {
+  const shipped = JSON.parse(execFileSync('tar', ['-xzOf', path.join(packDir, pack.filename), 'package/package.json'], { encoding: 'utf8' }));
+  expect(Object.keys(shipped.scripts ?? {}).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s))).toEqual([]);
+  expect(shipped.dependencies ?? {}).toEqual({});
 });
