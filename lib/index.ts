@@ -1,1 +1,2 @@
 export * from './replication-job';
+export * from './private/provider';

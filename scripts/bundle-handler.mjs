@@ -23,7 +23,7 @@ const result = await build({
   outfile: join(outdir, 'index.js'),
   bundle: true,
   platform: 'node',
-  target: 'node22',
+  target: 'node24',
   format: 'cjs',
   minify: true,
   legalComments: 'none',

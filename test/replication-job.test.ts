@@ -70,13 +70,13 @@ describe('provider', () => {
     ]);
   });
 
-  test('the function runs the bundled handler on pinned nodejs22.x, arm64, with its own log group', () => {
+  test('the function runs the bundled handler on pinned nodejs24.x, x86_64, with its own log group', () => {
     const stack = newStack();
     new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
+      Runtime: 'nodejs24.x',
+      Architectures: ['x86_64'],
       Handler: 'index.handler',
       Timeout: 90,
       MemorySize: 256,

@@ -7,25 +7,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
-import { ReplicationJob } from '../../lib';
+import { App, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { providerPolicy, Setup, stackWithJobs } from './locked-down-stacks';
 import { findingsIn, nagApp, synthFindings } from './synth-checks';
 
 const ROOT = path.join(__dirname, '..', '..');
-const SEED = new Date('2027-01-04T02:00:00Z');
-
-function stackWithJobs(app: App): Stack {
-  const stack = new Stack(app, 'Review', { env: { region: 'us-west-2' } });
-  const role = iam.Role.fromRoleName(stack, 'SmsRole', 'sms');
-  new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role });
-  new ReplicationJob(stack, 'B', { serverId: 's-2', seedReplicationTime: SEED });
-  return stack;
-}
-
-/** The provider's one policy, as cdk-nag sees it. */
-function providerPolicy(stack: Stack): iam.Policy {
-  return stack.node.findChild('SmsReplicationJobProvider').node.findChild('Policy') as iam.Policy;
-}
 
 test('the example app (npx cdk synth, with cdk.json) passes both packs and template validation with no finding', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-'));
@@ -42,8 +28,10 @@ test('the example app (npx cdk synth, with cdk.json) passes both packs and templ
   }
 }, 120_000);
 
-test('the provider\'s own resources draw no finding beyond those it acknowledges', () => {
-  expect(synthFindings(((app) => (stackWithJobs(app), app))(nagApp()))).toEqual([]);
+test.each<Setup>(['default', 'vpc', 'vpc and imported role'])('the provider\'s own resources (%s) draw no finding beyond those it acknowledges', (setup) => {
+  const app = nagApp();
+  stackWithJobs(app, setup);
+  expect(synthFindings(app)).toEqual([]);
 });
 
 test('a deliberately widened provider policy is flagged', () => {

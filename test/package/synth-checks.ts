@@ -1,9 +1,13 @@
-/** Helpers for the tests that synthesize with validation plugins (cdk-nag rule packs, template validation). */
+/**
+ * Helpers for the tests that synthesize with cdk-nag: cdk-nag 3 as validation plugins (with template validation), and
+ * cdk-nag 2 (the npm alias cdk-nag-v2, pinned to 2.38.2) as Aspects.
+ */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Aspects, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import * as V2 from 'cdk-nag-v2';
 
 /** One finding of a validation report: the rule (with the wildcard it concerns, for IAM5) and the construct. */
 export interface Finding {
@@ -46,6 +50,29 @@ export function synthFindings(app: App): Finding[] {
     }
   }
   const findings = findingsIn(app.outdir);
+  fs.rmSync(app.outdir, { recursive: true, force: true });
+  return findings;
+}
+
+/** A new app whose synth runs cdk-nag 2's AwsSolutions and Serverless packs as Aspects, as cdk-nag 2.38.2 users do. */
+export function nagV2App(): App {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nag2-')) });
+  Aspects.of(app).add(new V2.AwsSolutionsChecks());
+  Aspects.of(app).add(new V2.ServerlessChecks());
+  return app;
+}
+
+/**
+ * Synthesizes `app` and returns what cdk-nag 2 reported: its errors and warnings (findings, and rules that could not
+ * validate), read from the cloud assembly's annotations. Suppressed findings are info, so they are not among them.
+ */
+export function synthFindingsV2(app: App): Finding[] {
+  const assembly = app.synth();
+  const findings = assembly.stacks.flatMap((stack) => stack.messages
+    .filter((m) => m.level === 'error' || m.level === 'warning')
+    .map((m) => ({ message: String(m.entry.data), path: m.id.slice(1), level: m.level }))
+    .filter((m) => /^(AwsSolutions|Serverless|CdkNagValidationFailure)-/.test(m.message))
+    .map((m) => ({ plugin: m.message.split('-')[0], rule: m.message.slice(0, m.message.search(/: /)), severity: m.level, path: m.path })));
   fs.rmSync(app.outdir, { recursive: true, force: true });
   return findings;
 }

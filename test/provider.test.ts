@@ -1,0 +1,207 @@
+/** ReplicationJobProvider.configure: a provider for locked-down accounts (own role, VPC, log group), once per stack. */
+import * as cdk from 'aws-cdk-lib';
+import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
+import { ReplicationJob, ReplicationJobProvider, ReplicationJobProviderProps } from '../lib';
+import { cfnText } from '../lib/private/cfn-text';
+import { importedVpc } from './package/locked-down-stacks';
+
+const SEED = new Date(Date.now() + 3 * 86_400_000);
+const WARNING_ID = 'cdk-sms-replication-job:providerRoleNotManaged';
+
+function newStack(): Stack {
+  return new Stack(new App(), 'Locked', { env: { account: '123456789012', region: 'us-west-2' } });
+}
+
+/** A stack whose provider has `settings` (none: the default provider), with a job that passes a role and one that does not. */
+function stackWith(settings?: (stack: Stack) => ReplicationJobProviderProps): Stack {
+  const stack = newStack();
+  if (settings) ReplicationJobProvider.configure(stack, settings(stack));
+  new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
+  new ReplicationJob(stack, 'B', { serverId: 's-2', seedReplicationTime: SEED });
+  return stack;
+}
+
+const immutableRole = (stack: Stack) => iam.Role.fromRoleName(stack, 'ProviderRole', 'sms-provider', { mutable: false });
+const sg = (stack: Stack) => ec2.SecurityGroup.fromSecurityGroupId(stack, 'Sg', 'sg-0a1b2c3d4e5f60718');
+const namedLogGroup = (stack: Stack) => logs.LogGroup.fromLogGroupName(stack, 'Logs', '/locked-down/sms-provider');
+
+function functionOf(template: Template): { id: string; properties: any; dependsOn: string[] } {
+  const [[id, fn]] = Object.entries(template.findResources('AWS::Lambda::Function'));
+  return { id, properties: fn.Properties, dependsOn: fn.DependsOn ?? [] };
+}
+
+function warnings(stack: Stack): string[] {
+  return Annotations.fromStack(stack).findWarning('/Locked/SmsReplicationJobProvider', Match.stringLikeRegexp('.*'))
+    .map((m) => String(m.entry.data));
+}
+
+describe('configure', () => {
+  test('after a ReplicationJob of the stack exists, it fails, naming the job that created the provider', () => {
+    const stack = newStack();
+    new ReplicationJob(stack, 'First', { serverId: 's-1', seedReplicationTime: SEED });
+    expect(() => ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) })).toThrow(
+      'ReplicationJobProvider.configure: the provider of stack Locked exists already, created with default settings by Locked/First; configure it once, before the stack\'s first ReplicationJob');
+  });
+
+  test('twice in a stack, it fails, naming where it was configured', () => {
+    const stack = newStack();
+    ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) });
+    expect(() => ReplicationJobProvider.configure(stack, {})).toThrow(
+      'the provider of stack Locked exists already, configured at Locked; configure it once');
+  });
+
+  test('subnets or security groups without a VPC fail, naming them', () => {
+    const stack = newStack();
+    expect(() => ReplicationJobProvider.configure(stack, { securityGroups: [sg(stack)], vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } }))
+      .toThrow('ReplicationJobProvider.configure: vpcSubnets and securityGroups given without vpc');
+  });
+
+  test('the jobs use the provider configured for their stack, from any scope in it', () => {
+    const stack = newStack();
+    const provider = ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) });
+    const job = new ReplicationJob(new Construct(stack, 'Migration'), 'Job', { serverId: 's-1', seedReplicationTime: SEED });
+    expect(ReplicationJobProvider.of(job)).toBe(provider);
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
+  });
+
+  test('the function keeps the default provider\'s logical id with any settings, so no job\'s ServiceToken changes', () => {
+    const ids = [
+      undefined,
+      (s: Stack) => ({ logGroup: namedLogGroup(s) }),
+      (s: Stack) => ({ role: immutableRole(s), vpc: importedVpc(s), securityGroups: [sg(s)], logGroup: namedLogGroup(s) }),
+    ].map((settings) => {
+      const template = Template.fromStack(stackWith(settings));
+      const tokens = Object.values(template.findResources('Custom::SmsReplicationJob')).map((j) => j.Properties.ServiceToken);
+      return { fn: functionOf(template).id, tokens };
+    });
+    expect(ids[0].fn).toBe('SmsReplicationJobProviderHandlerE15FE43C');
+    for (const { fn, tokens } of ids) {
+      expect(fn).toBe(ids[0].fn);
+      expect(tokens).toEqual(ids[0].tokens);
+    }
+  });
+});
+
+describe('bring your own role', () => {
+  test('an immutable imported role: no IAM role and no IAM policy in the template, the function runs as the role', () => {
+    const template = Template.fromStack(stackWith((s) => ({ role: immutableRole(s) })));
+    template.resourceCountIs('AWS::IAM::Role', 0);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    expect(functionOf(template).properties.Role).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:role/sms-provider']] });
+    // Nothing in the stack makes the permissions: the jobs wait only for the function (their ServiceToken).
+    for (const job of Object.values(template.findResources('Custom::SmsReplicationJob'))) {
+      expect(job.DependsOn).toBeUndefined();
+    }
+  });
+
+  test('an immutable imported role draws one warning that lists exactly what the default role is granted', () => {
+    const vpcSettings = (s: Stack) => ({ vpc: importedVpc(s), securityGroups: [sg(s)], logGroup: namedLogGroup(s) });
+    const byo = stackWith((s) => ({ ...vpcSettings(s), role: immutableRole(s) }));
+    const [message, ...more] = warnings(byo);
+    expect(more).toEqual([]);
+    expect(message).toMatch(/^The provider's function runs as arn:\$\{AWS::Partition\}:iam::123456789012:role\/sms-provider, which this stack does not change/);
+    expect(message).toContain('must trust lambda.amazonaws.com');
+    const listed = JSON.parse(/allow (\{.*\})\. README/.exec(message)![1]).Statement;
+
+    // The same settings with the provider's own role: what its policies grant, written the same way.
+    const own = Template.fromStack(stackWith(vpcSettings));
+    const granted = Object.values(own.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .map((s: any) => ({ ...s, Resource: cfnText(s.Resource) }));
+    expect(listed).toEqual(expect.arrayContaining(granted));
+    expect(granted).toEqual(expect.arrayContaining(listed));
+    // Among them: iam:PassRole on the role a job names, to SMS only, and Lambda's network-interface actions.
+    expect(listed).toContainEqual({
+      Action: 'iam:PassRole',
+      Condition: { StringEquals: { 'iam:PassedToService': 'sms.amazonaws.com' } },
+      Effect: 'Allow',
+      Resource: 'arn:${AWS::Partition}:iam::123456789012:role/sms',
+    });
+    expect(listed).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface']), Resource: '*' }));
+  });
+
+  test('the warning can be acknowledged, once the role is known to hold those permissions', () => {
+    const stack = newStack();
+    const provider = ReplicationJobProvider.configure(stack, { role: immutableRole(stack) });
+    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    cdk.Annotations.of(provider).acknowledgeWarning(WARNING_ID, 'the security team granted it');
+    expect(warnings(stack)).toEqual([]);
+  });
+
+  test('the provider\'s own role draws no such warning', () => {
+    expect(warnings(stackWith())).toEqual([]);
+  });
+
+  test('a mutable role gets the provider\'s policy attached, and the jobs depend on it', () => {
+    const template = Template.fromStack(stackWith((s) => ({ role: iam.Role.fromRoleName(s, 'ProviderRole', 'sms-provider') })));
+    template.resourceCountIs('AWS::IAM::Role', 0);
+    const policies = template.findResources('AWS::IAM::Policy');
+    expect(Object.keys(policies)).toEqual(['SmsReplicationJobProviderPolicy6AFC7B08']);
+    expect(policies.SmsReplicationJobProviderPolicy6AFC7B08.Properties.Roles).toEqual(['sms-provider']);
+    for (const job of Object.values(template.findResources('Custom::SmsReplicationJob'))) {
+      expect(job.DependsOn).toEqual(['SmsReplicationJobProviderPolicy6AFC7B08']);
+    }
+  });
+});
+
+describe('VPC', () => {
+  test('the function runs in the given subnets with the given security groups', () => {
+    const template = Template.fromStack(stackWith((s) => ({
+      vpc: importedVpc(s),
+      vpcSubnets: { subnets: [ec2.Subnet.fromSubnetId(s, 'Subnet', 'subnet-1a1b2c3d4e5f60718')] },
+      securityGroups: [sg(s)],
+    })));
+    expect(functionOf(template).properties.VpcConfig).toEqual({
+      SubnetIds: ['subnet-1a1b2c3d4e5f60718'],
+      SecurityGroupIds: ['sg-0a1b2c3d4e5f60718'],
+    });
+  });
+
+  test('without security groups, the function gets one that allows outbound traffic only', () => {
+    const template = Template.fromStack(stackWith((s) => ({ vpc: importedVpc(s) })));
+    expect(functionOf(template).properties.VpcConfig.SubnetIds).toEqual(['subnet-0a1b2c3d4e5f60718', 'subnet-1a1b2c3d4e5f60718']);
+    const [group] = Object.values(template.findResources('AWS::EC2::SecurityGroup'));
+    expect(group.Properties.SecurityGroupIngress).toBeUndefined();
+    expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', Description: 'Allow all outbound traffic by default', IpProtocol: '-1' }]);
+  });
+
+  test('the provider\'s role may manage the network interfaces, in a policy the function waits for (not the jobs\' policy)', () => {
+    const template = Template.fromStack(stackWith((s) => ({ vpc: importedVpc(s), securityGroups: [sg(s)] })));
+    const policies = template.findResources('AWS::IAM::Policy');
+    const [eniPolicyId] = Object.keys(policies).filter((id) => id !== 'SmsReplicationJobProviderPolicy6AFC7B08');
+    expect(policies[eniPolicyId].Properties.PolicyDocument.Statement).toEqual([{
+      Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      Effect: 'Allow',
+      Resource: '*',
+    }]);
+    expect(functionOf(template).dependsOn).toContain(eniPolicyId);
+    expect(functionOf(template).dependsOn).not.toContain('SmsReplicationJobProviderPolicy6AFC7B08');
+  });
+});
+
+describe('log group', () => {
+  test('the function logs to the given log group, which the policy names; the provider creates none', () => {
+    const template = Template.fromStack(stackWith((s) => ({ logGroup: namedLogGroup(s) })));
+    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+    expect(functionOf(template).properties.LoggingConfig).toEqual({ LogGroup: '/locked-down/sms-provider' });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Effect: 'Allow',
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-west-2:123456789012:log-group:/locked-down/sms-provider:*']] },
+        }]),
+      },
+    });
+  });
+});
+
+test('a permissions boundary on the stack reaches the provider\'s role', () => {
+  const stack = newStack();
+  iam.PermissionsBoundary.of(stack).apply(iam.ManagedPolicy.fromManagedPolicyName(stack, 'Boundary', 'migration-boundary'));
+  new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+  Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+    PermissionsBoundary: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:policy/migration-boundary']] },
+  });
+});
