@@ -7,7 +7,7 @@ import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { ReplicationJob, ReplicationJobProvider } from '../lib';
-import { settingsFor } from './package/locked-down-stacks';
+import { settingsFor } from './locked-down';
 
 const SMS_REGIONS = ['us-west-2', 'cn-north-1', 'us-gov-west-1'];
 const SEED = new Date(Date.now() + 3 * 86_400_000);

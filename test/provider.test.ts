@@ -5,7 +5,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { ReplicationJob, ReplicationJobProvider, ReplicationJobProviderProps } from '../lib';
 import { cfnText } from '../lib/private/cfn-text';
-import { importedVpc } from './package/locked-down-stacks';
+import { importedVpc } from './locked-down';
 
 const SEED = new Date(Date.now() + 3 * 86_400_000);
 const WARNING_ID = 'cdk-sms-replication-job:providerRoleNotManaged';

@@ -116,6 +116,10 @@ interface FunctionDefinition {
   readonly memorySize: number;
   readonly runtime: string;
   readonly environment: Record<string, string>;
+  /** The ARN of the role the function runs as. */
+  readonly role: string;
+  /** The function's subnets and security groups, when it is in a VPC. The child process runs on this machine's network. */
+  readonly vpcConfig?: { readonly subnetIds: string[]; readonly securityGroupIds: string[] };
 }
 
 interface PendingResponse {
@@ -344,6 +348,11 @@ export class CfnDriver {
       memorySize: p.MemorySize ?? 128,
       runtime: p.Runtime,
       environment,
+      role: String(this.resolve(p.Role)),
+      vpcConfig: p.VpcConfig && {
+        subnetIds: this.resolve(p.VpcConfig.SubnetIds) as string[],
+        securityGroupIds: this.resolve(p.VpcConfig.SecurityGroupIds) as string[],
+      },
     };
   }
 

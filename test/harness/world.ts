@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { ReplicationJob, ReplicationJobProps } from '../../lib';
+import { ReplicationJob, ReplicationJobProps, ReplicationJobProvider, ReplicationJobProviderProps } from '../../lib';
 import { CfnDriver, CfnResult } from './cfn-driver';
 import { EmulatedJob, SmsEmulator } from './sms-emulator';
 
@@ -32,6 +32,16 @@ export interface WorldOptions {
   /** Deploy as a new version of the stack this driver deployed (same StackId). */
   readonly sameStackAs?: CfnDriver;
   readonly parameters?: Record<string, string>;
+  /** Settings of the stack's provider (ReplicationJobProvider.configure). Default: those of useProviderSettings, if any. */
+  readonly provider?: (stack: Stack) => ReplicationJobProviderProps;
+}
+
+/** Provider settings for every world built from now on that names none; see test/lifecycle/locked-down.test.ts. */
+let providerSettings: ((stack: Stack) => ReplicationJobProviderProps) | undefined;
+
+/** Makes every later world() configure its provider with `settings`, so that existing sequences run on it unchanged. */
+export function useProviderSettings(settings: (stack: Stack) => ReplicationJobProviderProps): void {
+  providerSettings = settings;
 }
 
 /** Builds a stack from props, puts every server it names in the emulator's catalog, and starts a driver. */
@@ -40,6 +50,10 @@ export async function world(options: WorldOptions): Promise<World> {
   // checks nothing these sequences are about; the construct's own tests synthesize with it.
   const app = new App({ builtinCloudFormationValidation: false });
   const stack = new Stack(app, options.stackName ?? 'SmsJobs', { env: { account: '123456789012', region: 'us-west-2' } });
+  const provider = options.provider ?? providerSettings;
+  if (provider) {
+    ReplicationJobProvider.configure(stack, provider(stack));
+  }
   const jobs: Record<string, ReplicationJob> = {};
   const servers = new Set<string>();
   for (const [id, propsOrFn] of Object.entries(options.jobs)) {

@@ -4,7 +4,8 @@
  * and both lines see the provider.
  */
 import { App, aws_lambda as lambda } from 'aws-cdk-lib';
-import { Setup, stackWithJobs } from './locked-down-stacks';
+import { Setup } from '../locked-down';
+import { stackWithJobs } from './review-stacks';
 import { nagApp, nagV2App, synthFindings, synthFindingsV2 } from './synth-checks';
 
 jest.mock('../../lib/private/nag', () => ({ acknowledge: () => undefined }));

@@ -4,7 +4,8 @@
  */
 import { App, aws_iam as iam } from 'aws-cdk-lib';
 import { exampleStack } from '../../example/stack';
-import { providerPolicy, Setup, stackWithJobs } from './locked-down-stacks';
+import { Setup } from '../locked-down';
+import { providerPolicy, stackWithJobs } from './review-stacks';
 import { nagV2App, synthFindingsV2 } from './synth-checks';
 
 test('the example app has no unacknowledged cdk-nag 2 finding', () => {

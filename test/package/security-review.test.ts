@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
-import { providerPolicy, Setup, stackWithJobs } from './locked-down-stacks';
+import { Setup } from '../locked-down';
+import { providerPolicy, stackWithJobs } from './review-stacks';
 import { findingsIn, nagApp, synthFindings } from './synth-checks';
 
 const ROOT = path.join(__dirname, '..', '..');

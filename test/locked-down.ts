@@ -1,8 +1,9 @@
-/** Stacks for the security review tests: jobs on a default provider, and on providers configured for locked-down accounts. */
-import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
-import { ReplicationJob, ReplicationJobProvider, ReplicationJobProviderProps } from '../../lib';
-
-const SEED = new Date('2027-01-04T02:00:00Z');
+/**
+ * Provider settings of a locked-down account, shared by the construct, partition, security review and lifecycle tests:
+ * an imported VPC and security group, a log group and (optionally) a role given by name.
+ */
+import { Stack, aws_ec2 as ec2, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
+import { ReplicationJobProviderProps } from '../lib';
 
 /** How the provider is set up: by default, in a VPC with its own role, or in a VPC with a role the stack cannot change. */
 export type Setup = 'default' | 'vpc' | 'vpc and imported role';
@@ -28,20 +29,4 @@ export function settingsFor(stack: Stack, setup: Setup): ReplicationJobProviderP
     role: setup === 'vpc' ? undefined
       : iam.Role.fromRoleName(stack, 'ProviderRole', 'sms-replication-job-provider', { mutable: false }),
   };
-}
-
-/** A stack with two jobs, one that passes a role, on a provider set up as `setup`. */
-export function stackWithJobs(app: App, setup: Setup = 'default'): Stack {
-  const stack = new Stack(app, 'Review', { env: { region: 'us-west-2' } });
-  const settings = settingsFor(stack, setup);
-  if (settings) ReplicationJobProvider.configure(stack, settings);
-  const role = iam.Role.fromRoleName(stack, 'SmsRole', 'sms');
-  new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role });
-  new ReplicationJob(stack, 'B', { serverId: 's-2', seedReplicationTime: SEED });
-  return stack;
-}
-
-/** The provider's one policy, as cdk-nag sees it. */
-export function providerPolicy(stack: Stack): iam.Policy {
-  return stack.node.findChild('SmsReplicationJobProvider').node.findChild('Policy') as iam.Policy;
 }
