@@ -269,7 +269,7 @@ export class ReplicationJobProvider extends Construct {
   }
 
   /**
-   * Lets the provider pass `role` to SMS; each role is added once, whatever the number of jobs that name it.
+   * Lets the provider pass a role to SMS, adding each role once, whatever the number of jobs that name it.
    *
    * ReplicationJob calls it for its `role`.
    *
