@@ -8,9 +8,9 @@
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { Budget, budgetOf } from './budget';
 import { Answer, redactUrl, sendAnswer } from './cfn-response';
-import { createOrAdopt } from './create';
+import { createMadeNoJob, createOrAdopt } from './create';
 import { onDelete } from './delete';
-import { ownerMarker } from './ownership';
+import { eventMarker } from './ownership';
 import { failedCreateId } from './physical-id';
 import { decodeProperties, serverIdOf } from './properties';
 import { RefusedError, describeError } from './sms';
@@ -37,8 +37,9 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     answer = {
       status: 'FAILED',
       reason: describeError(e),
-      // A failed Update or Delete keeps the id CloudFormation knows; a changed one would mean a replacement.
-      physicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : failedCreateId(event.RequestId),
+      // A failed Update or Delete keeps the id CloudFormation knows; a changed one would mean a replacement. A failed
+      // Create's id tells its Delete whether the Create may have made a job.
+      physicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : failedCreateId(event.RequestId, !createMadeNoJob(e)),
     };
   }
   console.log(JSON.stringify({ message: 'answer', ...answer }));
@@ -53,14 +54,15 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
 }
 
 function dispatch(event: CloudFormationCustomResourceEvent, budget: Budget): Promise<string> {
-  const marker = ownerMarker(event.StackId, event.LogicalResourceId);
+  // The owner is this resource; the token names this event, on any job it makes or adopts.
+  const marker = eventMarker(event.StackId, event.LogicalResourceId, event.RequestId);
   switch (event.RequestType) {
     case 'Create':
       return createOrAdopt(decodeProperties(event.ResourceProperties), marker, budget);
     case 'Update':
       return onUpdate(event, marker, budget);
     case 'Delete':
-      return onDelete(event.PhysicalResourceId, serverIdOf(event.ResourceProperties), marker, budget);
+      return onDelete(event.PhysicalResourceId, serverIdOf(event.ResourceProperties), marker.owner, budget);
     default:
       throw new RefusedError('UnknownRequestType', `Unknown RequestType ${(event as { RequestType: string }).RequestType}.`);
   }

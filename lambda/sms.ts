@@ -23,6 +23,12 @@ export const sms = new SMSClient({
  */
 let lastAnswerError: Error | undefined;
 
+/** Whether an attempt of the call in progress ended without a modeled 4xx answer from SMS: its fate is unknown. */
+let unansweredAttempt = false;
+
+/** Errors of calls whose every attempt SMS answered with a modeled client error: the call changed nothing. */
+const refusedCalls = new WeakSet<object>();
+
 // Inside the SDK's retry loop (which is at high priority in this step), so it sees every attempt's error: when the
 // deadline cuts the retries short, the Reason can name what SMS kept answering rather than only "Timeout".
 sms.middlewareStack.add((next) => async (args) => {
@@ -32,6 +38,9 @@ sms.middlewareStack.add((next) => async (args) => {
     const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status !== undefined && status >= 400) {
       lastAnswerError = e as Error;
+    }
+    if (!isServiceAnswer(e)) {
+      unansweredAttempt = true;
     }
     throw e;
   }
@@ -56,6 +65,7 @@ export class RefusedError extends Error {
 export async function call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>, deadline: number): Promise<T> {
   const controller = new AbortController();
   lastAnswerError = undefined;
+  unansweredAttempt = false;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -70,9 +80,23 @@ export async function call<T>(operation: string, send: (abortSignal: AbortSignal
   });
   try {
     return await Promise.race([send(controller.signal), expired]);
+  } catch (e) {
+    if (isServiceAnswer(e) && !unansweredAttempt && typeof e === 'object' && e !== null) {
+      refusedCalls.add(e);
+    }
+    throw e;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Whether the error ended a call that SMS refused outright: every attempt was answered with a modeled client error
+ * (throttling included), so nothing was changed. A timeout, a network fault or a 5xx on any attempt leaves the
+ * call's outcome unknown.
+ */
+export function wasRefusedOutright(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && refusedCalls.has(e);
 }
 
 /** Every job of the account, page by page. SMS has no filter by server. */
@@ -93,7 +117,12 @@ export async function jobOfServer(serverId: string, deadline: number): Promise<R
 
 /** The server's live job among `jobs`, if any. */
 export function liveJobOf(jobs: ReplicationJob[], serverId: string): ReplicationJob | undefined {
-  return jobs.find((job) => job.serverId === serverId && job.state !== 'DELETING' && job.state !== 'DELETED');
+  return jobs.find((job) => job.serverId === serverId && isLive(job));
+}
+
+/** Whether the job still exists for SMS: not being deleted, nor deleted. */
+export function isLive(job: ReplicationJob): boolean {
+  return job.state !== 'DELETING' && job.state !== 'DELETED';
 }
 
 /** Whether the error is one SMS answered with (a modeled error), rather than a timeout, a network fault or a garbled answer. */
@@ -110,18 +139,23 @@ const ADVICE: Record<string, string> = {
   OperationNotPermittedException: 'SMS does not permit this operation on the job in its current state; check the job in the SMS console and retry.',
   ServerCannotBeReplicatedException: 'SMS cannot replicate this server; check it in the SMS server catalog (GetServers) and its connector.',
   NoConnectorsAvailableException: 'No SMS connector can reach this server; check the connector appliance is registered and healthy.',
-  ReplicationJobNotFoundException: 'The replication job no longer exists; it was deleted outside CloudFormation.',
+  ReplicationJobNotFoundException: 'The replication job no longer exists (deleted outside CloudFormation, or ended by SMS); deploy again, and the provider creates it again.',
   InternalError: 'SMS kept failing with internal errors after retries; retry the deployment later.',
   TemporarilyUnavailableException: 'SMS stayed unavailable after retries; retry the deployment later.',
   ThrottlingException: 'SMS kept throttling after retries; deploy fewer replication jobs at once or retry later.',
   Timeout: 'The provider answered before its Lambda deadline rather than leave the stack waiting; retry the deployment, and check SMS\'s health in the region.',
 };
 
-/** A Reason for CloudFormation: the error's name first, then what happened and what to do. */
+/**
+ * A Reason for CloudFormation: the error's name first, then what happened and what to do. "Retry" only where a retry
+ * can help: not after a refusal (a property that does not decode, a change SMS cannot make, another owner's job),
+ * whose message says what to change.
+ */
 export function describeError(e: unknown): string {
   const error = e instanceof Error ? e : new Error(String(e));
   const name = error.name || 'Error';
-  const advice = ADVICE[name] ?? (isServiceAnswer(e) ? '' : 'The request to SMS did not complete; retry the deployment.');
+  const refused = e instanceof RefusedError || name === 'InvalidProperty';
+  const advice = ADVICE[name] ?? (refused || isServiceAnswer(e) ? '' : 'The request to SMS did not complete; retry the deployment.');
   const what = `${name}: ${error.message}`.trim();
   return advice ? `${what}${/[.!?]$/.test(what) ? '' : '.'} ${advice}` : what;
 }

@@ -1,19 +1,20 @@
 /**
- * Update: changes the job in place, or replaces it when the server changes.
+ * Update: changes the job in place (only what differs), replaces it when the server changes, and creates it again
+ * when it disappeared outside CloudFormation.
  */
 import { GetReplicationJobsCommand, ReplicationJob } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
 import { Budget } from './budget';
-import { createOrAdopt } from './create';
+import { createOrAdopt, seedForNewJob } from './create';
 import { deleteJob } from './delete';
-import { adopt, sendUpdate, updateInput } from './job-update';
-import { isOwnedBy } from './ownership';
+import { KEEP_EVERY_AMI, adopt, changesFor, markerToKeep, refuseRunOnceChange, sendUpdate } from './job-update';
+import { Marker, isOwnedBy } from './ownership';
 import { isJobId } from './physical-id';
 import { InvalidPropertyError, JobProperties, decodeProperties, serverIdOf } from './properties';
-import { RefusedError, allJobs, call, describeError, liveJobOf, sms } from './sms';
+import { allJobs, call, describeError, isLive, liveJobOf, sms } from './sms';
 
 /** Brings the job to the new properties: in place, or by a replacement when the server (or a failed Create's id) changes. */
-export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: string, budget: Budget): Promise<string> {
+export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: Marker, budget: Budget): Promise<string> {
   const props = decodeProperties(event.ResourceProperties);
   const old = decodeOldProperties(event.OldResourceProperties);
   const jobId = event.PhysicalResourceId;
@@ -26,30 +27,93 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
     // One listing serves both servers: the new one's job, and a stray job on the old one.
     const jobs = await allJobs(budget.work);
     const own = liveJobOf(jobs, props.serverId);
-    const replacement = own && isOwnedBy(own.description, marker)
-      ? await adopt(own, props, marker, budget)
+    // Coming from a failed Create's id, the job is marked with this event's token, so that the cleanup Delete of that
+    // id (which deletes only the job that Create made) leaves it.
+    const replacement = own && isOwnedBy(own.description, marker.owner)
+      ? await adopt(own, props, marker, budget, { retoken: !isJobId(jobId) })
       : await createOrAdopt(props, marker, budget);
     if (old.serverId !== undefined && old.serverId !== props.serverId) {
-      await deleteStrayJob(liveJobOf(jobs, old.serverId), [jobId, replacement], marker, budget);
+      await deleteStrayJob(liveJobOf(jobs, old.serverId), [jobId, replacement], marker.owner, budget);
     }
     return replacement;
   }
 
-  if ((props.runOnce ?? false) !== (old.runOnce ?? false)) {
-    // SMS cannot change runOnce. Compare with the job itself, not OldResourceProperties, so that the rollback of a
-    // refused update (old and new properties swapped) finds nothing to change and succeeds.
-    const current = await call('GetReplicationJobs', (abortSignal) =>
-      sms.send(new GetReplicationJobsCommand({ replicationJobId: jobId }), { abortSignal }), budget.work);
-    const job = current.replicationJobList?.find((j) => j.replicationJobId === jobId);
-    if ((job?.runOnce ?? false) !== (props.runOnce ?? false)) {
-      throw new RefusedError('RunOnceChangeNotSupported',
-        `runOnce of replication job ${jobId} is ${job?.runOnce ?? false} and SMS cannot change it in place. ` +
-        'Remove the ReplicationJob from the stack and deploy, then add it back with the new runOnce.');
-    }
+  if (old.decoded && !holdsChanges(old.decoded, props)) {
+    // Only CloudFormation's own properties (ServiceToken, ServiceTimeout) or the spelling of a default changed.
+    console.log(JSON.stringify({ message: 'nothing SMS holds has changed: no SMS call', replicationJobId: jobId }));
+    return jobId;
   }
 
-  await sendUpdate(updateInput(jobId, props, marker, old), budget);
+  // Compare with the job itself, not OldResourceProperties, so that the rollback of a refused update (old and new
+  // properties swapped) finds nothing to change and succeeds.
+  const job = await currentJob(jobId, budget);
+  if (!job) {
+    return createAgain(jobId, props, marker, budget);
+  }
+  refuseRunOnceChange(job, props, 'update');
+  const seedMoved = old.decoded?.seedReplicationTime.getTime() !== props.seedReplicationTime.getTime();
+  const changes = changesFor(job, props, markerToKeep(job, marker), seedMoved);
+  if (changes) {
+    try {
+      await sendUpdate(changes, budget);
+    } catch (e) {
+      if ((e as Error).name !== 'ReplicationJobNotFoundException') {
+        throw e;
+      }
+      return createAgain(jobId, props, marker, budget);
+    }
+  }
   return jobId;
+}
+
+/**
+ * Whether a property SMS holds differs between the old and the new properties, a default spelled out or left out
+ * counting as the same (`runOnce: false` and no runOnce). The server is compared by the caller.
+ */
+function holdsChanges(old: JobProperties, props: JobProperties): boolean {
+  return old.seedReplicationTime.getTime() !== props.seedReplicationTime.getTime()
+    || old.frequency !== props.frequency
+    || (old.runOnce ?? false) !== (props.runOnce ?? false)
+    || old.licenseType !== props.licenseType
+    || old.roleName !== props.roleName
+    || old.description !== props.description
+    || (old.numberOfRecentAmisToKeep ?? KEEP_EVERY_AMI) !== (props.numberOfRecentAmisToKeep ?? KEEP_EVERY_AMI)
+    || (old.encrypted ?? false) !== (props.encrypted ?? false)
+    || old.kmsKeyId !== props.kmsKeyId;
+}
+
+/** The job as SMS describes it now; undefined when it no longer exists (deleted outside CloudFormation, or ended by SMS). */
+async function currentJob(jobId: string, budget: Budget): Promise<ReplicationJob | undefined> {
+  try {
+    const answer = await call('GetReplicationJobs', (abortSignal) =>
+      sms.send(new GetReplicationJobsCommand({ replicationJobId: jobId }), { abortSignal }), budget.work);
+    const job = answer.replicationJobList?.find((j) => j.replicationJobId === jobId);
+    return job && isLive(job) ? job : undefined;
+  } catch (e) {
+    if ((e as Error).name === 'ReplicationJobNotFoundException') {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/**
+ * Creates the job again, for the same server, when it disappeared outside CloudFormation. The new job's id is the new
+ * physical id: CloudFormation's cleanup Delete of the old id then finds nothing and succeeds, and a rollback deletes
+ * the new job (or brings it back to the old properties). Its first run follows the template's schedule
+ * (seedForNewJob).
+ */
+async function createAgain(goneJobId: string, props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
+  console.warn(JSON.stringify({ message: 'the job no longer exists; creating it again', replicationJobId: goneJobId, serverId: props.serverId }));
+  try {
+    return await createOrAdopt({ ...props, seedReplicationTime: seedForNewJob(props) }, marker, budget);
+  } catch (e) {
+    if (e instanceof Error) {
+      e.message = `Replication job ${goneJobId} no longer exists (deleted outside CloudFormation, or ended by SMS), and creating it again ` +
+        `for server ${props.serverId} failed: ${e.message}`;
+    }
+    throw e;
+  }
 }
 
 /**
@@ -58,9 +122,9 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
  * Update, old and new swapped) is the last event that can see it. A job CloudFormation knows (the physical id, during
  * a forward replacement) is left to CloudFormation's cleanup Delete. Best effort: the rollback itself must not fail.
  */
-async function deleteStrayJob(job: ReplicationJob | undefined, knownIds: string[], marker: string, budget: Budget): Promise<void> {
+async function deleteStrayJob(job: ReplicationJob | undefined, knownIds: string[], owner: string, budget: Budget): Promise<void> {
   const id = job?.replicationJobId;
-  if (!id || !isOwnedBy(job.description, marker) || knownIds.includes(id)) {
+  if (!id || !isOwnedBy(job.description, owner) || knownIds.includes(id)) {
     return;
   }
   console.log(JSON.stringify({ message: 'deleting the job a failed replacement left behind', replicationJobId: id }));
@@ -73,11 +137,12 @@ async function deleteStrayJob(job: ReplicationJob | undefined, knownIds: string[
 
 /**
  * OldResourceProperties are only compared with. During a rollback they are the properties that failed, which may
- * not decode; then every field counts as changed.
+ * not decode; then only the server is known, and every other field counts as changed.
  */
-function decodeOldProperties(raw: Record<string, unknown> | undefined): Partial<JobProperties> {
+function decodeOldProperties(raw: Record<string, unknown> | undefined): { serverId?: string; decoded?: JobProperties } {
   try {
-    return decodeProperties(raw);
+    const decoded = decodeProperties(raw);
+    return { serverId: decoded.serverId, decoded };
   } catch (e) {
     if (e instanceof InvalidPropertyError) {
       return { serverId: serverIdOf(raw) };

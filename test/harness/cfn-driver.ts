@@ -289,6 +289,18 @@ export class CfnDriver {
     return result;
   }
 
+  /**
+   * Keeps a resource whose Create failed in the stack, as a stack created with "preserve successfully provisioned
+   * resources" (--disable-rollback) does instead of rolling back: the next stack update sends it an Update carrying
+   * the failed Create's physical id, and, if the Update answers another id, `cleanup` sends the Delete of the old one.
+   */
+  keepFailedCreate(target: string | IConstruct = this.only()): void {
+    const logicalId = this.logicalIdOf(target);
+    const state = this.states.get(logicalId);
+    if (!state || state.exists || state.physicalId === undefined) throw new Error(`${logicalId} has no failed Create to keep`);
+    state.exists = true;
+  }
+
   /** Delivers an event again, unchanged (same RequestId and ResponseURL): Lambda delivers at least once. */
   async redeliver(event: CfnEvent): Promise<CfnResult> {
     if (!this.pending.has(new URL(event.ResponseURL).pathname)) throw new Error('not an event of this driver');

@@ -471,8 +471,9 @@ export class SmsEmulator {
     return { items: structuredClone(items), nextToken: next };
   }
 
+  /** The server's job; one SMS ended (DELETED) no longer stops a new one. */
   private liveJobFor(serverId: string): EmulatedJob | undefined {
-    return [...this.jobMap.values()].find((j) => j.serverId === serverId);
+    return [...this.jobMap.values()].find((j) => j.serverId === serverId && j.state !== 'DELETED');
   }
 
   private sendError(res: http.ServerResponse, error: SmsError): void {
