@@ -97,6 +97,31 @@ describe('provider', () => {
     expect(maxAge + fn.Properties.Timeout).toBeLessThan(Number(job.Properties.ServiceTimeout));
   });
 
+  test('every job\'s events wait for the EventInvokeConfig, through the policy, at no cost per job', () => {
+    const stack = newStack();
+    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'B', { serverId: 's-2', seedReplicationTime: soon() });
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+    const [configId] = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::Lambda::EventInvokeConfig');
+    // What CloudFormation creates before a resource: its DependsOn and every Ref / Fn::GetAtt it holds, transitively.
+    const before = (id: string, seen = new Set<string>()): Set<string> => {
+      const referenced = [...JSON.stringify(resources[id].Properties ?? {}).matchAll(/"(?:Ref|Fn::GetAtt)":\[?"([A-Za-z0-9]+)"/g)].map((m) => m[1]);
+      const direct = [...(resources[id].DependsOn ?? []), ...referenced].filter((dep: string) => dep in resources && !seen.has(dep));
+      for (const dep of direct) {
+        seen.add(dep);
+        before(dep, seen);
+      }
+      return seen;
+    };
+    const jobIds = Object.keys(resources).filter((id) => resources[id].Type === 'Custom::SmsReplicationJob');
+    expect(jobIds).toHaveLength(2);
+    for (const id of jobIds) {
+      expect(before(id)).toContain(configId);
+      // Through the policy every job depends on already: no bytes added to each job.
+      expect(resources[id].DependsOn).toHaveLength(1);
+    }
+  });
+
   test('each stack gets its own provider', () => {
     const app = new App();
     const a = new Stack(app, 'A', { env: { region: 'us-west-2' } });

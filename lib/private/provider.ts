@@ -212,6 +212,10 @@ export class ReplicationJobProvider extends Construct {
       maxEventAge: Duration.minutes(6),
     });
     this.serviceToken = handler.functionArn;
+    // Every job depends on the policy; through it, on the EventInvokeConfig too, so that the 6-minute event age is in
+    // force before any job's first event (without it, Lambda's default, 6 hours and 2 retries, applies to the events
+    // of a first deployment). One DependsOn entry on the policy rather than one on every job.
+    this.policy.node.addDependency(handler.node.findChild('EventInvokeConfig'));
 
     if (!isAttached(this.policy)) {
       // Listed at synthesis, when every job has added the roles it passes.
