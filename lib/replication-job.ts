@@ -96,7 +96,7 @@ export interface ReplicationJobProps {
   /**
    * The description of the replication job.
    *
-   * The provider appends a marker, `[cfn:<stack name>/<logical id>/<hash>]`, by which it recognises the jobs it owns.
+   * The provider appends a marker, `[cfn:<stack name>/<logical id>/<hash>/<token>]`, by which it recognises the jobs it owns.
    *
    * @default - no description but the marker
    */
