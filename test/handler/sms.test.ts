@@ -1,4 +1,5 @@
-import { DeadlineError, call, describeError, isServiceAnswer } from '../../lambda/sms';
+import { InvalidPropertyError } from '../../lambda/properties';
+import { DeadlineError, RefusedError, call, describeError, isServiceAnswer } from '../../lambda/sms';
 
 describe('call', () => {
   test('gives up at the deadline and aborts the request in flight', async () => {
@@ -39,5 +40,18 @@ describe('describeError', () => {
     expect(isServiceAnswer(serviceError('InvalidParameterException', 400, 'client', 'x'))).toBe(true);
     expect(isServiceAnswer(serviceError('InternalError', 500, 'server', 'x'))).toBe(false);
     expect(isServiceAnswer(new DeadlineError('x'))).toBe(false);
+  });
+});
+
+describe('describeError says "retry" only where a retry can help', () => {
+  test('not after a refusal by the provider, whose message says what to change', () => {
+    expect(describeError(new RefusedError('RunOnceChangeNotSupported', 'runOnce is false; SMS cannot change it.')))
+      .toEqual('RunOnceChangeNotSupported: runOnce is false; SMS cannot change it.');
+    expect(describeError(new InvalidPropertyError('Property Frequency must be a whole number of hours from 1 to 24, got "lots".')))
+      .not.toMatch(/retry/i);
+  });
+
+  test('after a timeout', () => {
+    expect(describeError(new DeadlineError('SMS did not answer GetReplicationJobs before the provider\'s time ran out.'))).toMatch(/retry the deployment/);
   });
 });

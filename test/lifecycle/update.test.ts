@@ -151,7 +151,9 @@ test('a runOnce change is refused, naming runOnce, leaving the job as it was; it
   const refused = await cfn.update(w.jobs.Job, { RunOnce: true, Frequency: undefined });
   expectAnsweredInTime(refused);
   expect(refused.status).toBe('FAILED');
-  expect(refused.reason).toMatch(/runOnce/);
+  expect(refused.reason).toMatch(/^RunOnceChangeNotSupported: .*runOnce/);
+  // Retrying cannot help: the Reason says what to change instead.
+  expect(refused.reason).not.toMatch(/retry/i);
   expect(refused.physicalResourceId).toBe(before.replicationJobId);
   expect(emulator.requestsFor('UpdateReplicationJob')).toEqual([]);
   expect(onlyJob()).toEqual(before);
