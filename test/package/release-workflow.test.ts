@@ -88,7 +88,7 @@ describe.each(publishJobs.map(([name]) => name))('the %s job\'s secret check, ru
       const output = path.join(dir, 'output');
       fs.writeFileSync(output, '');
       const env = { PATH: process.env.PATH, REQUIRED: check.env!.REQUIRED, GITHUB_OUTPUT: output, ...values };
-      const stdout = execFileSync('bash', ['-e', '-c', check.run!], { env, encoding: 'utf8' });
+      const stdout = execFileSync('bash', ['--norc', '--noprofile', '-e', '-c', check.run!], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       return { stdout, output: fs.readFileSync(output, 'utf8') };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
