@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 interface Update {
   readonly 'package-ecosystem': string;
   readonly 'versioning-strategy'?: string;
+  readonly ignore?: { readonly 'dependency-name': string; readonly 'update-types'?: string[] }[];
   readonly groups: Record<string, { readonly patterns: string[]; readonly 'exclude-patterns'?: string[] }>;
 }
 
@@ -52,6 +53,14 @@ test('every dependency bundled into the handler, and esbuild that bundles it, mo
   const direct = bundled.map((p) => p.name).filter((name) => name in pkg.devDependencies);
   expect(direct).toContain('@aws-sdk/client-sms');
   for (const name of [...direct, 'esbuild']) expect([name, groupOf(name)]).toEqual([name, groupOf('@aws-sdk/client-sms')]);
+});
+
+test('npm aliases that install a peer dependency\'s minimum are never updated', () => {
+  const aliases = Object.entries(pkg.devDependencies as Record<string, string>)
+    .filter(([, spec]) => Object.keys(pkg.peerDependencies).some((peer) => spec.startsWith(`npm:${peer}@`)))
+    .map(([name]) => name);
+  const ignoredAltogether = (npm.ignore ?? []).filter((rule) => !rule['update-types']).map((rule) => rule['dependency-name']);
+  for (const alias of aliases) expect([alias, ignoredAltogether.some((p) => matches(p, alias))]).toEqual([alias, true]);
 });
 
 test('the peer dependency ranges are only widened, never raised: the peer minimum moves by hand', () => {

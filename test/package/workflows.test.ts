@@ -46,7 +46,7 @@ test('the build workflow runs .ci/run on the lowest Node.js major that engines a
   const majors: number[] = job.strategy.matrix.node;
   expect(majors).toContain(lowest);
   expect(majors.filter((major) => major < lowest)).toEqual([]);
-  expect(job.steps.map((s: { run?: string }) => s.run)).toContain('bash .ci/run');
+  expect(job.steps.map((s: { run?: string }) => s.run)).toContainEqual(expect.stringMatching(/ bash \.ci\/run$/));
 });
 
 test('the build workflow uploads what `npm run package` builds, every target included', () => {
