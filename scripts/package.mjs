@@ -107,7 +107,7 @@ if (notBuilt.length > 0) {
   const run = pacmak(['--code-only', '--targets', ...notBuilt.map((n) => n.target), '--outdir', sources, '--no-npmignore']);
   if (!run.ok) console.log(`Generating the sources of ${notBuilt.map((n) => n.target).join(', ')} failed too: ${reasonOf(run.output)}`);
 }
-rmSync(join(root, '.tmp'), { recursive: true, force: true });
+rmSync(scratch, { recursive: true, force: true });
 
 console.log(`\nBuilt into ${relative(root, dist)}/ (version ${pkg.version}):`);
 for (const target of built) {
