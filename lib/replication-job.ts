@@ -222,7 +222,7 @@ export class ReplicationJob extends Resource implements IReplicationJob {
         KmsKeyId: props.encryptionKey?.keyArn,
       },
     });
-    resource.node.addDependency(provider.policy);
+    resource.node.addDependency(provider._jobDependency);
     if (removalPolicy === RemovalPolicy.DESTROY) {
       // "Delete" is CloudFormation's default for both; writing them costs 67 template bytes a job (bench/RESULTS.md).
       const cfnResource = resource.node.defaultChild as CfnResource;

@@ -85,14 +85,17 @@ describe('configure', () => {
 });
 
 describe('bring your own role', () => {
-  test('an immutable imported role: no IAM role and no IAM policy in the template, the function runs as the role', () => {
+  test('an immutable imported role: no IAM role and no IAM policy in the template, the function runs as the role, jobs wait for the event age', () => {
     const template = Template.fromStack(stackWith((s) => ({ role: immutableRole(s) })));
     template.resourceCountIs('AWS::IAM::Role', 0);
     template.resourceCountIs('AWS::IAM::Policy', 0);
     expect(functionOf(template).properties.Role).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:role/sms-provider']] });
-    // Nothing in the stack makes the permissions: the jobs wait only for the function (their ServiceToken).
+    // Nothing in the stack makes the permissions. The jobs wait for the function (their ServiceToken) and, with no
+    // policy to carry that dependency, for its EventInvokeConfig: the 6-minute event age is in force before their events.
+    const [eventInvokeConfig] = Object.keys(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    expect(eventInvokeConfig).toBeDefined();
     for (const job of Object.values(template.findResources('Custom::SmsReplicationJob'))) {
-      expect(job.DependsOn).toBeUndefined();
+      expect(job.DependsOn).toEqual([eventInvokeConfig]);
     }
   });
 

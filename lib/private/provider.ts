@@ -9,7 +9,7 @@ import {
   aws_lambda as lambda,
   aws_logs as logs,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { cfnText } from './cfn-text';
 import { acknowledge } from './nag';
 import { byoRoleMessage } from './role-message';
@@ -143,6 +143,14 @@ export class ReplicationJobProvider extends Construct {
    */
   public readonly policy: iam.Policy;
 
+  /**
+   * What every job depends on: the policy where the template has it (and through it the EventInvokeConfig), or the
+   * EventInvokeConfig itself where an immutable role leaves the policy out of the template.
+   *
+   * @internal
+   */
+  public readonly _jobDependency: IDependable;
+
   private readonly passRole: iam.PolicyStatement;
   private readonly passedRoles = new Set<string>();
   /** How the provider came to be, for the error of a late `configure`. */
@@ -215,7 +223,11 @@ export class ReplicationJobProvider extends Construct {
     // Every job depends on the policy; through it, on the EventInvokeConfig too, so that the 6-minute event age is in
     // force before any job's first event (without it, Lambda's default, 6 hours and 2 retries, applies to the events
     // of a first deployment). One DependsOn entry on the policy rather than one on every job.
-    this.policy.node.addDependency(handler.node.findChild('EventInvokeConfig'));
+    const eventInvokeConfig = handler.node.findChild('EventInvokeConfig');
+    this.policy.node.addDependency(eventInvokeConfig);
+    // An immutable role leaves the policy out of the template, and its DependsOn with it: then each job depends on the
+    // EventInvokeConfig itself (one DependsOn entry a job, only in that configuration).
+    this._jobDependency = isAttached(this.policy) ? this.policy : eventInvokeConfig;
 
     if (!isAttached(this.policy)) {
       // Listed at synthesis, when every job has added the roles it passes.
