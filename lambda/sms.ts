@@ -3,17 +3,14 @@
  */
 import { SMSClient, paginateGetReplicationJobs, ReplicationJob } from '@aws-sdk/client-sms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ConfiguredRetryStrategy } from '@smithy/util-retry';
-
-/** Attempts per SMS call, the first included. Throttled and 5xx answers are retried, within the time left. */
-const MAX_ATTEMPTS = 10;
+import { retryStrategy } from './retry';
 
 /** Created once per Lambda container. AWS_ENDPOINT_URL_SMS (or AWS_ENDPOINT_URL) points it elsewhere, e.g. a local emulator. */
 export const sms = new SMSClient({
   endpoint: process.env.AWS_ENDPOINT_URL_SMS ?? process.env.AWS_ENDPOINT_URL,
-  // Full-jitter exponential backoff, 200 ms doubling up to 8 s: the SDK's standard mode caps its delay at 20 s,
-  // too long for an invocation that must answer within a minute or two.
-  retryStrategy: new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => Math.random() * Math.min(8000, 200 * 2 ** attempt)),
+  // Transient errors are retried until `call`'s deadline, not for a count (retry.ts). Every SMS call, each page of a
+  // listing included, goes through it.
+  retryStrategy: retryStrategy(),
   requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 20000 }),
 });
 
@@ -60,7 +57,8 @@ export class RefusedError extends Error {
 
 /**
  * Sends one SMS command (with the client's retries) and gives up at `deadline` (epoch ms), aborting the request in
- * flight. The SDK's retry loop does not know the deadline, so the race is ours.
+ * flight. The SDK's retry loop does not know the deadline, so the race is ours; the abort also ends the retry loop,
+ * which retries everything else transient without a count.
  */
 export async function call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>, deadline: number): Promise<T> {
   const controller = new AbortController();

@@ -3,7 +3,8 @@ import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world
 
 /** Sequence 4 of issue 3: transient errors retried to success on Create, Update and Delete; permanent ones not. */
 
-jest.setTimeout(60_000);
+// Three throttles in a row wait 1-21 s with the backoff after a throttle (lambda/retry.ts), for each of three events.
+jest.setTimeout(120_000);
 
 let w: World;
 
