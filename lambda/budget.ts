@@ -2,6 +2,10 @@
  * How one invocation spends its time: SMS calls first, then a look-up after an ambiguous failure, then the answer.
  */
 
+// The provider's clocks, decided together in one place (the construct sets them in the template): size every wait
+// from these, never from a second literal.
+export { FUNCTION_TIMEOUT_SECONDS, MAX_EVENT_AGE_SECONDS, SERVICE_TIMEOUT_SECONDS } from '../lib/private/timing';
+
 /** Time kept back at the end of the invocation, split between a last look-up after an ambiguous failure and the answer's PUT. */
 export interface Budget {
   /** Until when SMS calls that change something may run (epoch ms). */

@@ -13,6 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { ReplicationJobProvider } from './private/provider';
+import { SERVICE_TIMEOUT_SECONDS } from './private/timing';
 
 /**
  * The license type of the AMIs that a replication job creates.
@@ -206,8 +207,8 @@ export class ReplicationJob extends Resource implements IReplicationJob {
       resourceType: 'Custom::SmsReplicationJob',
       serviceToken: provider.serviceToken,
       // If the provider dies without answering, CloudFormation gives up after this rather than the default hour. It
-      // outlasts the function's timeout times Lambda's three attempts plus their delays (3 x 90 s + 3 min).
-      serviceTimeout: Duration.minutes(10),
+      // outlasts the last run of any event Lambda still delivers (private/timing.ts).
+      serviceTimeout: Duration.seconds(SERVICE_TIMEOUT_SECONDS),
       removalPolicy,
       properties: {
         ServerId: props.serverId,

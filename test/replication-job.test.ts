@@ -78,7 +78,7 @@ describe('provider', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['x86_64'],
       Handler: 'index.handler',
-      Timeout: 90,
+      Timeout: 180,
       MemorySize: 256,
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^SmsReplicationJobProviderLogGroup') } },
     });

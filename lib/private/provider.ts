@@ -13,6 +13,7 @@ import { Construct, IDependable } from 'constructs';
 import { cfnText } from './cfn-text';
 import { acknowledge } from './nag';
 import { byoRoleMessage } from './role-message';
+import { FUNCTION_TIMEOUT_SECONDS, MAX_EVENT_AGE_SECONDS } from './timing';
 
 /**
  * The id of the provider under its stack. It reaches the template in the logical ids of the function, its role and
@@ -207,20 +208,20 @@ export class ReplicationJobProvider extends Construct {
       // Available in every Lambda region; nothing shows arm64 in all three SMS regions (cn-north-1 above all).
       architecture: lambda.Architecture.X86_64,
       memorySize: 256,
-      // Long enough for SMS's retries under throttling; the handler answers before it runs out.
-      timeout: Duration.seconds(90),
+      // Long enough for SMS's retries under throttling; the handler answers before it runs out. timing.ts says why.
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
       role,
       logGroup,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
       // CloudFormation invokes the function asynchronously. An event Lambda holds back (throttled, or retried after a
-      // crash) must not run after the job's 10-minute ServiceTimeout, when CloudFormation has moved on and a job it
-      // made would be seen by no later event: 6 minutes of age plus a 90-second run end before then.
-      maxEventAge: Duration.minutes(6),
+      // crash) must not run after the job's ServiceTimeout, when CloudFormation has moved on and a job it made would
+      // be seen by no later event: the oldest event's run ends before then (timing.ts).
+      maxEventAge: Duration.seconds(MAX_EVENT_AGE_SECONDS),
     });
     this.serviceToken = handler.functionArn;
-    // Every job depends on the policy; through it, on the EventInvokeConfig too, so that the 6-minute event age is in
+    // Every job depends on the policy; through it, on the EventInvokeConfig too, so that the 5-minute event age is in
     // force before any job's first event (without it, Lambda's default, 6 hours and 2 retries, applies to the events
     // of a first deployment). One DependsOn entry on the policy rather than one on every job.
     const eventInvokeConfig = handler.node.findChild('EventInvokeConfig');
