@@ -1,17 +1,19 @@
 // A stand-in for the Lambda runtime, in a fresh Node.js process: loads one custom resource handler and invokes it.
 //
 //   node handler-child.cjs cold <handler.js> <event.json>  one event, then reports its CPU time and memory on fd 3
-//   node handler-child.cjs warm <handler.js>               events from the parent over IPC, one at a time
+//   node handler-child.cjs warm <handler.js> [timeout ms]  events from the parent over IPC, one at a time
 //
 // Plain CommonJS, so that nothing but the handler is compiled or loaded before it.
 'use strict';
 const { readFileSync, writeSync } = require('node:fs');
 
 const [mode, handlerPath, eventPath] = process.argv.slice(2);
+/** The function's timeout: in warm mode the third argument, if given. */
+const timeoutMs = mode === 'warm' && eventPath ? Number(eventPath) : 90_000;
 
 /** The parts of the Lambda context the two handlers read. */
 function context() {
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + timeoutMs;
   return {
     getRemainingTimeInMillis: () => deadline - Date.now(),
     logStreamName: '2024/01/01/[$LATEST]0123456789abcdef0123456789abcdef',

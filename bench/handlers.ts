@@ -24,11 +24,18 @@ export const HANDLER_SOURCES: Record<Library, string> = {
 
 /** A CloudFormation event without its ResponseURL, which each run fills in. */
 export interface EventTemplate {
-  readonly RequestType: 'Create' | 'Delete';
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly LogicalResourceId: string;
   readonly ResourceType: string;
   readonly ResourceProperties: Record<string, unknown>;
+  readonly OldResourceProperties?: Record<string, unknown>;
   readonly PhysicalResourceId?: string;
+}
+
+/** One event of a concurrent batch: its answer, and the time from sending the batch to the answer's arrival. */
+export interface ConcurrentAnswer {
+  readonly answer: CfnAnswer;
+  readonly ms: number;
 }
 
 export interface ColdRun {
@@ -143,6 +150,38 @@ export class HandlerBench {
     return { ms, cpuMs, ...final };
   }
 
+  /**
+   * Starts `size` processes that each load the handler and answer one event at a time: a pool of Lambda execution
+   * environments, one per concurrent event (each with its own SDK client). Each answers `warmUp` first, one process
+   * at a time: on Lambda every environment has a CPU of its own, here they share the machine's cores, and their first
+   * SMS requests (the SDK's lazy set-up) would otherwise queue for the CPU rather than for SMS.
+   */
+  async pool(handlerFile: string, sms: SmsEmulator, size: number, timeoutMs: number, warmUp: EventTemplate): Promise<HandlerPool> {
+    const children = Array.from({ length: size }, () => {
+      const child = spawn(process.execPath, [CHILD, 'warm', handlerFile, String(timeoutMs)], {
+        env: this.env(sms), stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      const output = collect(child);
+      const ready = new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`handler exited (${code}) before it was ready:\n${output()}`)));
+      });
+      return { child, ready };
+    });
+    const pool = new HandlerPool(children.map((c) => c.child), (event, url) => this.cfnEvent(event, url), this.answers, timeoutMs);
+    try {
+      await Promise.all(children.map((c) => c.ready));
+      for (const child of pool.children) {
+        const [{ answer }] = await pool.batch([warmUp], [child]);
+        if (answer.Status !== 'SUCCESS') throw new Error(`the warm-up event failed: ${answer.Reason}`);
+      }
+    } catch (e) {
+      pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
   async close(): Promise<void> {
     await this.answers.close();
   }
@@ -173,6 +212,35 @@ export class HandlerBench {
       AWS_ENDPOINT_URL_SMS: sms.endpoint,
       ...this.answers.clientEnv(),
     };
+  }
+}
+
+/** Processes that each answer one event at a time, as Lambda's execution environments do. */
+export class HandlerPool {
+  constructor(
+    readonly children: ChildProcess[],
+    private readonly cfnEvent: (event: EventTemplate, responseUrl: string) => Record<string, unknown>,
+    private readonly answers: AnswerServer,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * Sends `events` at once, the i-th to the i-th process (of `children`, default the whole pool), and times each from
+   * then to its answer's arrival.
+   */
+  async batch(events: EventTemplate[], children = this.children): Promise<ConcurrentAnswer[]> {
+    if (events.length > children.length) throw new Error(`${events.length} events for ${children.length} processes`);
+    const start = performance.now();
+    return Promise.all(events.map(async (event, i) => {
+      const expected = this.answers.expect(randomUUID(), this.timeoutMs + 10_000);
+      children[i].send(this.cfnEvent(event, expected.url));
+      const answer = await expected.answer;
+      return { answer, ms: performance.now() - start };
+    }));
+  }
+
+  close(): void {
+    for (const child of this.children) child.kill();
   }
 }
 
