@@ -14,7 +14,9 @@ const ROOT = path.join(__dirname, '..', '..');
 /** Copies what the bundle is built from into a fresh folder (with fresh timestamps) and bundles it there. */
 function cleanBuild(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  for (const entry of ['lambda', 'scripts', 'package.json', 'tsconfig.json']) {
+  // lib/private/timing.ts: the provider's clocks, which lambda/budget.ts re-exports.
+  for (const entry of ['lambda', 'lib/private/timing.ts', 'scripts', 'package.json', 'tsconfig.json']) {
+    fs.mkdirSync(path.dirname(path.join(dir, entry)), { recursive: true });
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true, preserveTimestamps: false });
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
