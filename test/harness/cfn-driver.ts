@@ -7,12 +7,16 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CfnElement, CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { CloudFormationApi } from './cfn-api';
 import { testTls } from './tls';
 
 /**
  * Plays CloudFormation for the custom resources of a synthesized stack: sends Create, Update and Delete events the
  * way CloudFormation does, runs the very Lambda bundle the stack deploys in a child process as the Lambda Node.js
- * runtime would, and collects the answer on an HTTPS endpoint standing in for the pre-signed S3 URL.
+ * runtime would, and collects the answer on an HTTPS endpoint standing in for the pre-signed S3 URL. It keeps the
+ * stack's status as CloudFormation would through the operations it plays, and answers the function's DescribeStacks
+ * with it (cfn-api.ts). It can cancel an event as CloudFormation does when another resource fails: the rollback event
+ * is sent while the first invocation still runs, in another process.
  */
 
 export const RESOURCE_TYPE = 'Custom::SmsReplicationJob';
@@ -26,6 +30,27 @@ const RUNNER = path.join(__dirname, 'lambda-runner.cjs');
 const INIT_LIMIT_MS = 10_000;
 
 export type RequestType = 'Create' | 'Update' | 'Delete';
+
+/** Stack statuses the driver plays (CloudFormation's StackStatus values). */
+export type StackStatus = 'CREATE_IN_PROGRESS' | 'UPDATE_IN_PROGRESS' | 'ROLLBACK_IN_PROGRESS' | 'UPDATE_ROLLBACK_IN_PROGRESS'
+| 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS' | 'DELETE_IN_PROGRESS' | 'CREATE_COMPLETE' | 'UPDATE_COMPLETE' | 'ROLLBACK_COMPLETE'
+| 'UPDATE_ROLLBACK_COMPLETE';
+
+/** When CloudFormation cancels a running event. */
+export interface CancelOptions {
+  /** Milliseconds after the invocation started (or after `once` held). */
+  readonly afterMs: number;
+  /** A condition polled from the invocation's start, e.g. "its first write reached SMS". */
+  readonly once?: () => boolean;
+}
+
+/** A forward event CloudFormation cancelled, and the rollback event it sent meanwhile. */
+export interface Cancelled {
+  /** The cancelled event's invocation, which ran to its end; CloudFormation ignores its answer. */
+  readonly forward: CfnResult;
+  /** The rollback event's invocation. */
+  readonly rollback: CfnResult;
+}
 
 /** The event CloudFormation sends to a custom resource's ServiceToken. */
 export interface CfnEvent {
@@ -65,6 +90,10 @@ export interface CfnResult {
   readonly logs: string;
   /** Milliseconds from the start of the invocation (after init) to the accepted answer, or to the end of the process. */
   readonly durationMs: number;
+  /** When the event was sent (the process spawned), when the invocation started (after init) and when the process ended, epoch ms. */
+  readonly sentAt: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
   /** Whether the process was killed at the function's deadline. */
   readonly timedOut: boolean;
   /** The function timeout used, in milliseconds. */
@@ -138,6 +167,7 @@ export class CfnDriver {
       driver.responseServer.once('error', reject);
       driver.responseServer.listen(0, '127.0.0.1', () => resolve());
     });
+    driver.cfnApi = await CloudFormationApi.start({ stackId: driver.stackId, stackName: driver.stackName, status: () => driver.stackStatus });
     return driver;
   }
 
@@ -159,6 +189,9 @@ export class CfnDriver {
   private readonly states = new Map<string, ResourceState>();
   private readonly workDir = mkdtempSync(path.join(tmpdir(), 'cfn-driver-'));
   private putFaults: Array<'500' | 'reset'> = [];
+  private cfnApi?: CloudFormationApi;
+  /** What DescribeStacks answers. Each operation sets it as CloudFormation would; tests may set it too. */
+  stackStatus: StackStatus = 'CREATE_IN_PROGRESS';
 
   private constructor(options: CfnDriverOptions) {
     this.options = options;
@@ -207,6 +240,7 @@ export class CfnDriver {
   async create(target: string | IConstruct = this.only(), changes: Record<string, unknown> = {}): Promise<CfnResult> {
     const logicalId = this.logicalIdOf(target);
     const properties = this.propertiesOf(logicalId, changes);
+    this.stackStatus = this.forwardStatus();
     const result = await this.invoke(this.event('Create', logicalId, properties));
     // Whatever the outcome, CloudFormation remembers the physical id: a failed Create's rollback Delete carries it.
     this.states.set(logicalId, { physicalId: result.physicalResourceId, properties, exists: result.status === 'SUCCESS' });
@@ -222,6 +256,7 @@ export class CfnDriver {
     const logicalId = this.logicalIdOf(target);
     const properties = this.propertiesOf(logicalId, changes);
     const event = this.event('Create', logicalId, properties);
+    this.stackStatus = this.forwardStatus();
     const results = await Promise.all(Array.from({ length: times }, (_, i) => this.invoke(event, i > 0)));
     const first = this.putsFor(event).find((p) => p.answered === 200 && p.violations.length === 0);
     const body = first ? JSON.parse(first.body) : undefined;
@@ -235,6 +270,7 @@ export class CfnDriver {
     const state = this.existing(logicalId);
     const newProperties = stringifyLeaves({ ...state.properties!, ...this.resolve(changes) as object }) as Record<string, unknown>;
     for (const [key, value] of Object.entries(changes)) if (value === undefined) delete newProperties[key];
+    this.stackStatus = 'UPDATE_IN_PROGRESS';
     return this.sendUpdate(logicalId, state, state.properties!, newProperties);
   }
 
@@ -250,6 +286,7 @@ export class CfnDriver {
     const last = state.lastUpdate;
     if (!last) throw new Error(`${logicalId} has had no Update to roll back`);
     state.lastUpdate = undefined;
+    this.stackStatus = 'UPDATE_ROLLBACK_IN_PROGRESS';
     const replacement = last.result.status === 'SUCCESS' && last.result.physicalResourceId !== last.oldPhysicalId;
     if (replacement && options.replacement !== 'update') {
       const result = await this.invoke(this.event('Delete', logicalId, last.newProperties, { physicalId: last.result.physicalResourceId }));
@@ -273,10 +310,56 @@ export class CfnDriver {
     const logicalId = this.logicalIdOf(target);
     const state = this.existing(logicalId);
     if (!state.replacedPhysicalId) throw new Error(`${logicalId} has no replaced physical id to clean up`);
+    this.stackStatus = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
     const result = await this.invoke(this.event('Delete', logicalId, state.replacedProperties!, { physicalId: state.replacedPhysicalId }));
     state.replacedPhysicalId = undefined;
     state.lastUpdate = undefined;
     return result;
+  }
+
+  /**
+   * A Create that CloudFormation cancels `afterMs` into its invocation (another resource failed): the stack starts to
+   * roll back, and the rollback Delete goes out at once, in another process, while the Create still runs. The Delete
+   * carries a physical id CloudFormation made up, as it does for a resource whose Create never answered
+   * (`<stack name>-<logical id>-<12 random characters>`, cloudformation-coverage-roadmap issue 1814). The Create's
+   * answer, whenever it comes, is ignored: the resource does not exist in the stack.
+   */
+  async cancelCreate(target: string | IConstruct = this.only(), options: CancelOptions & { changes?: Record<string, unknown> }): Promise<Cancelled> {
+    const logicalId = this.logicalIdOf(target);
+    const properties = this.propertiesOf(logicalId, options.changes ?? {});
+    const creating = this.forwardStatus();
+    this.stackStatus = creating;
+    const forward = this.launch(this.event('Create', logicalId, properties));
+    await this.untilCancelled(forward.started, options);
+    this.stackStatus = creating === 'CREATE_IN_PROGRESS' ? 'ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_IN_PROGRESS';
+    const madeUp = madeUpPhysicalId(this.stackName, logicalId);
+    const rollback = this.invoke(this.event('Delete', logicalId, properties, { physicalId: madeUp }));
+    const results = { forward: await forward.result, rollback: await rollback };
+    this.states.set(logicalId, { physicalId: madeUp, properties, exists: false });
+    return results;
+  }
+
+  /**
+   * An Update that CloudFormation cancels `afterMs` into its invocation: the stack starts to roll back, and the
+   * rollback Update (old and new properties swapped, to the physical id the stack had) goes out at once, in another
+   * process, while the cancelled Update still runs. Its answer, whenever it comes, is ignored. A replacement's
+   * rollback is an Update too: CloudFormation never learned the new id.
+   */
+  async cancelUpdate(target: string | IConstruct, changes: Record<string, unknown>, options: CancelOptions): Promise<Cancelled> {
+    const logicalId = this.logicalIdOf(target);
+    const state = this.existing(logicalId);
+    const oldProperties = state.properties!;
+    const newProperties = stringifyLeaves({ ...oldProperties, ...this.resolve(changes) as object }) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete newProperties[key];
+    this.stackStatus = 'UPDATE_IN_PROGRESS';
+    const forward = this.launch(this.event('Update', logicalId, newProperties, { physicalId: state.physicalId, oldProperties }));
+    await this.untilCancelled(forward.started, options);
+    this.stackStatus = 'UPDATE_ROLLBACK_IN_PROGRESS';
+    const rollback = this.invoke(this.event('Update', logicalId, oldProperties, { physicalId: state.physicalId, oldProperties: newProperties }));
+    const results = { forward: await forward.result, rollback: await rollback };
+    if (results.rollback.status === 'SUCCESS') state.physicalId = results.rollback.physicalResourceId;
+    state.lastUpdate = undefined;
+    return results;
   }
 
   /** Sends Delete with the resource's physical id: the stack's deletion, or the rollback of a failed Create. */
@@ -284,6 +367,8 @@ export class CfnDriver {
     const logicalId = this.logicalIdOf(target);
     const state = this.states.get(logicalId);
     if (!state || state.physicalId === undefined) throw new Error(`${logicalId} was never created`);
+    // The stack's deletion, or the rollback of the stack's creation after this resource's Create failed.
+    this.stackStatus = state.exists ? 'DELETE_IN_PROGRESS' : 'ROLLBACK_IN_PROGRESS';
     const result = await this.invoke(this.event('Delete', logicalId, state.properties!, { physicalId: state.physicalId }));
     if (result.status === 'SUCCESS') state.exists = false;
     return result;
@@ -332,6 +417,7 @@ export class CfnDriver {
   async close(): Promise<void> {
     this.responseServer.closeAllConnections();
     await new Promise<void>((resolve) => this.responseServer.close(() => resolve()));
+    await this.cfnApi?.close();
     rmSync(this.workDir, { recursive: true, force: true });
   }
 
@@ -366,6 +452,28 @@ export class CfnDriver {
         securityGroupIds: this.resolve(p.VpcConfig.SecurityGroupIds) as string[],
       },
     };
+  }
+
+  /** The DescribeStacks requests the function made so far. */
+  describeStacksCalls(): Array<{ answered: string; at: number }> {
+    return this.cfnApi!.describeStacksCalls();
+  }
+
+  /** Breaches of CloudFormation's query protocol by the function's requests. */
+  cfnApiViolations(): string[] {
+    return [...this.cfnApi!.violations];
+  }
+
+  /** Waits until the invocation has started, then until `once` holds (if given), then `afterMs`. */
+  private async untilCancelled(started: Promise<void>, options: CancelOptions): Promise<void> {
+    await started;
+    while (options.once && !options.once()) await sleep(5);
+    await sleep(options.afterMs);
+  }
+
+  /** The status of an operation that creates a resource: the stack's creation, or an update that adds one. */
+  private forwardStatus(): StackStatus {
+    return this.liveResources().length === 0 ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS';
   }
 
   private only(): string {
@@ -428,7 +536,21 @@ export class CfnDriver {
   }
 
   /** Runs the function on the event in a fresh process and waits for the process to end. */
-  private async invoke(event: CfnEvent, again = false): Promise<CfnResult> {
+  private invoke(event: CfnEvent, again = false): Promise<CfnResult> {
+    return this.launch(event, again).result;
+  }
+
+  /** Runs the function on the event in a fresh process: `started` when the invocation begins (after init), `result` at its end. */
+  private launch(event: CfnEvent, again = false): { started: Promise<void>; result: Promise<CfnResult> } {
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    const result = this.run(event, again, markStarted);
+    // A process that never starts its invocation (init failed or timed out) releases whoever waits for the start.
+    void result.finally(markStarted);
+    return { started, result };
+  }
+
+  private async run(event: CfnEvent, again: boolean, markStarted: () => void): Promise<CfnResult> {
     const fn = this.functionOf(event.LogicalResourceId);
     const timeoutMs = (this.options.functionTimeoutSeconds ?? fn.timeoutSeconds) * 1000;
     const pathname = new URL(event.ResponseURL).pathname;
@@ -472,6 +594,7 @@ export class CfnDriver {
       if (invokedAt === undefined && started) {
         invokedAt = JSON.parse(started).at as number;
         pending.startedAt = invokedAt;
+        markStarted();
         logs = `START RequestId: ${requestId} Version: $LATEST\n` + logs;
         clearTimeout(killer);
         check();
@@ -498,6 +621,9 @@ export class CfnDriver {
       data: body?.Data,
       logs,
       durationMs: accepted ? accepted.atMs : endedAt - (invokedAt ?? startedAt),
+      sentAt: startedAt,
+      startedAt: invokedAt ?? startedAt,
+      endedAt,
       timedOut,
       timeoutMs,
       outcome,
@@ -532,6 +658,7 @@ export class CfnDriver {
       LANG: 'en_US.UTF-8',
       PATH: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
       AWS_ENDPOINT_URL_SMS: this.options.emulator.endpoint,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: this.cfnApi!.endpoint,
       NODE_EXTRA_CA_CERTS: testTls().caPath,
     };
   }
@@ -709,4 +836,15 @@ function uuidOf(name: string): string {
 
 function hashOf(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** An id as CloudFormation makes one up for a resource whose Create never answered: `<stack>-<logical id>-<12 of [A-Z0-9]>`. */
+export function madeUpPhysicalId(stackName: string, logicalId: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  const suffix = Array.from(randomBytes(12), (b) => alphabet[b % alphabet.length]).join('');
+  return `${`${stackName}-${logicalId}`.slice(0, 52)}-${suffix}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

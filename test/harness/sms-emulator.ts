@@ -117,6 +117,8 @@ export class SmsEmulator {
   readonly requests: RecordedRequest[] = [];
   /** Every way a request broke the SMS model or the awsJson1_1 protocol. */
   readonly violations: Violation[] = [];
+  /** When the emulator started (epoch ms): requests' `at` counts from here. */
+  readonly startedAt = Date.now();
 
   private readonly model: SmsModel = loadSmsModel();
   private readonly server: http.Server;
@@ -124,7 +126,6 @@ export class SmsEmulator {
   private readonly servers = new Map<string, VmServer>();
   private readonly jobMap = new Map<string, EmulatedJob>();
   private readonly faults = new Map<string, ArmedFault[]>();
-  private readonly startedAt = Date.now();
   private readonly defaultPageSize: number;
   private throttleRps: number | undefined;
   private readonly acceptedAt: number[] = [];

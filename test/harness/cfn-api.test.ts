@@ -1,0 +1,45 @@
+import { CloudFormationClient, DescribeStacksCommand, DescribeStackEventsCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationApi } from './cfn-api';
+
+/** The local DescribeStacks answers the real SDK client (awsQuery, XML) as CloudFormation does. */
+
+const STACK_ID = 'arn:aws:cloudformation:us-west-2:123456789012:stack/SmsJobs/5b918d10-cd98-11ea-90d5-0a9cd3354c10';
+let status = 'CREATE_IN_PROGRESS';
+let api: CloudFormationApi;
+let client: CloudFormationClient;
+
+beforeAll(async () => {
+  api = await CloudFormationApi.start({ stackId: STACK_ID, stackName: 'SmsJobs', status: () => status });
+  client = new CloudFormationClient({
+    endpoint: api.endpoint,
+    region: 'us-west-2',
+    credentials: { accessKeyId: 'ASIAEMULATEDLAMBDA01', secretAccessKey: 'secret', sessionToken: 'token' },
+    maxAttempts: 1,
+  });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await api.close();
+});
+
+test('answers the stack\'s status as it is when asked, by id or by name', async () => {
+  const first = await client.send(new DescribeStacksCommand({ StackName: STACK_ID }));
+  expect(first.Stacks).toEqual([expect.objectContaining({ StackId: STACK_ID, StackName: 'SmsJobs', StackStatus: 'CREATE_IN_PROGRESS' })]);
+  expect(first.Stacks![0].CreationTime).toBeInstanceOf(Date);
+  status = 'ROLLBACK_IN_PROGRESS';
+  const second = await client.send(new DescribeStacksCommand({ StackName: 'SmsJobs' }));
+  expect(second.Stacks![0].StackStatus).toBe('ROLLBACK_IN_PROGRESS');
+  expect(api.describeStacksCalls().map((c) => c.answered)).toEqual(['CREATE_IN_PROGRESS', 'ROLLBACK_IN_PROGRESS']);
+  expect(api.violations).toEqual([]);
+});
+
+test('refuses another stack with CloudFormation\'s ValidationError, and an action it does not serve', async () => {
+  await expect(client.send(new DescribeStacksCommand({ StackName: 'OtherStack' }))).rejects.toMatchObject({
+    name: 'ValidationError',
+    message: 'Stack with id OtherStack does not exist',
+    $metadata: expect.objectContaining({ httpStatusCode: 400 }),
+  });
+  await expect(client.send(new DescribeStackEventsCommand({ StackName: STACK_ID }))).rejects.toMatchObject({ name: 'InvalidAction' });
+  expect(api.violations).toEqual([]);
+});

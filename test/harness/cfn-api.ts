@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * CloudFormation's API as the handler sees it, for one stack: DescribeStacks, in the service's awsQuery protocol
+ * (a form-encoded POST, answered in XML). It answers with the stack's status as the driver sets it, refuses any other
+ * stack as CloudFormation does ("Stack with id ... does not exist"), and records every request. Other actions are
+ * answered as CloudFormation answers an action it does not have; the provider may call none of them.
+ */
+
+const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+
+export interface CfnApiRequest {
+  /** The Action of the form. */
+  readonly action: string;
+  /** Every field of the form. */
+  readonly params: Record<string, string>;
+  /** The stack status answered, or the error code. */
+  readonly answered: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+}
+
+export class CloudFormationApi {
+  /** Starts the API on 127.0.0.1 on a free port. */
+  static async start(stack: { stackId: string; stackName: string; status: () => string }): Promise<CloudFormationApi> {
+    const api = new CloudFormationApi(stack);
+    await new Promise<void>((resolve, reject) => {
+      api.server.once('error', reject);
+      api.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return api;
+  }
+
+  /** Every request received, in arrival order. */
+  readonly requests: CfnApiRequest[] = [];
+  /** Ways a request broke the protocol (method, content type, version, signature scope). */
+  readonly violations: string[] = [];
+
+  private readonly server: http.Server;
+  private readonly createdAt = new Date();
+
+  private constructor(private readonly stack: { stackId: string; stackName: string; status: () => string }) {
+    this.server = http.createServer((req, res) => this.onRequest(req, res));
+  }
+
+  /** The URL the handler's CloudFormation client is pointed at (AWS_ENDPOINT_URL_CLOUDFORMATION). */
+  get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The DescribeStacks requests made so far. */
+  describeStacksCalls(): CfnApiRequest[] {
+    return this.requests.filter((r) => r.action === 'DescribeStacks');
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const params = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+      const action = params.Action ?? '';
+      if (req.method !== 'POST') this.violations.push(`${action} sent with ${req.method}; the query protocol POSTs`);
+      if (!String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+        this.violations.push(`${action} sent as ${req.headers['content-type']}, not a form`);
+      }
+      if (params.Version !== '2010-05-15') this.violations.push(`${action} sent with Version ${params.Version}`);
+      if (!/Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/cloudformation\/aws4_request/.test(String(req.headers.authorization))) {
+        this.violations.push(`${action} is not signed for cloudformation: ${req.headers.authorization}`);
+      }
+      const answer = this.answer(action, params);
+      this.requests.push({ action, params, answered: answer.recorded, at: Date.now() });
+      res.writeHead(answer.status, { 'content-type': 'text/xml', 'x-amzn-requestid': answer.requestId });
+      res.end(answer.body);
+    });
+  }
+
+  private answer(action: string, params: Record<string, string>): { status: number; body: string; recorded: string; requestId: string } {
+    const requestId = randomUUID();
+    if (action !== 'DescribeStacks') {
+      return { status: 400, recorded: 'InvalidAction', requestId, body: error('InvalidAction', `The action ${action} is not valid for this web service.`, requestId) };
+    }
+    const name = params.StackName;
+    if (name !== this.stack.stackId && name !== this.stack.stackName) {
+      return { status: 400, recorded: 'ValidationError', requestId, body: error('ValidationError', `Stack with id ${name} does not exist`, requestId) };
+    }
+    const status = this.stack.status();
+    const body = `<DescribeStacksResponse xmlns="${XMLNS}">
+  <DescribeStacksResult>
+    <Stacks>
+      <member>
+        <StackId>${escape(this.stack.stackId)}</StackId>
+        <StackName>${escape(this.stack.stackName)}</StackName>
+        <CreationTime>${this.createdAt.toISOString()}</CreationTime>
+        <StackStatus>${status}</StackStatus>
+        <DisableRollback>false</DisableRollback>
+      </member>
+    </Stacks>
+  </DescribeStacksResult>
+  <ResponseMetadata>
+    <RequestId>${requestId}</RequestId>
+  </ResponseMetadata>
+</DescribeStacksResponse>`;
+    return { status: 200, recorded: status, requestId, body };
+  }
+}
+
+function error(code: string, message: string, requestId: string): string {
+  return `<ErrorResponse xmlns="${XMLNS}">
+  <Error>
+    <Type>Sender</Type>
+    <Code>${code}</Code>
+    <Message>${escape(message)}</Message>
+  </Error>
+  <RequestId>${requestId}</RequestId>
+</ErrorResponse>`;
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
