@@ -14,7 +14,12 @@ export interface Budget {
   readonly lookUp: number;
   /** Until when the answer's PUT may be retried. */
   readonly answer: number;
+  /** How long one SMS write of a forward event may take, from the reading of the stack's status that allowed it (ms). */
+  readonly writeLease: number;
 }
+
+/** The longest write lease, whatever the function's timeout. */
+const MAX_WRITE_LEASE_MS = 10_000;
 
 /** Splits the invocation's remaining time: most for SMS, then a look-up, then the answer (at least 1 s each). */
 export function budgetOf(remainingMs: number): Budget {
@@ -22,5 +27,19 @@ export function budgetOf(remainingMs: number): Budget {
   const end = now + remainingMs;
   const answer = Math.min(5000, Math.max(1000, remainingMs * 0.1));
   const lookUp = Math.min(10000, Math.max(1000, remainingMs * 0.15));
-  return { work: end - answer - lookUp, lookUp: end - answer, answer: end - 200 };
+  return { work: end - answer - lookUp, lookUp: end - answer, answer: end - 200, writeLease: writeLeaseMs(remainingMs) };
+}
+
+/**
+ * The write lease: a third of the function's timeout, at most 10 s (10 s for the provider's 90 s).
+ *
+ * A forward event (Create, Update) sends each SMS write only after reading that its stack is still going forward, and
+ * gives up on the write when SMS has not answered it a lease after that reading. A rollback that may race a cancelled
+ * event waits one lease before it looks at SMS (rollback.ts): by then every write that read a forward status has been
+ * answered or given up. Both sides compute the same lease: they are invocations of one function, which start with its
+ * whole timeout (Lambda's timeouts are whole seconds, so the few milliseconds already spent are rounded away).
+ */
+export function writeLeaseMs(remainingMs: number): number {
+  const timeout = Math.ceil(remainingMs / 1000) * 1000;
+  return Math.min(MAX_WRITE_LEASE_MS, timeout / 3);
 }

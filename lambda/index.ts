@@ -3,7 +3,8 @@
  *
  * CloudFormation invokes this function directly (it is the ServiceToken) and waits for the answer PUT to the
  * event's ResponseURL. The handler always answers, SUCCESS or FAILED, before the invocation's deadline. Each request
- * type is a file of its own: create.ts, update.ts, delete.ts.
+ * type is a file of its own: create.ts, update.ts, delete.ts; rollback.ts keeps a rollback and the event it cancelled
+ * from undoing each other.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { Budget, budgetOf } from './budget';
@@ -13,6 +14,7 @@ import { onDelete } from './delete';
 import { eventMarker } from './ownership';
 import { failedCreateId } from './physical-id';
 import { decodeProperties, serverIdOf } from './properties';
+import { follow, planOf } from './rollback';
 import { RefusedError, describeError } from './sms';
 import { onUpdate } from './update';
 
@@ -31,6 +33,8 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
 
   let answer: Answer;
   try {
+    // A rollback that may race a cancelled event waits it out first; a forward event writes only while it is one.
+    await follow(await planOf(event, budget), event, budget);
     const jobId = await dispatch(event, budget);
     answer = { status: 'SUCCESS', physicalResourceId: jobId, data: { ReplicationJobId: jobId } };
   } catch (e) {

@@ -141,6 +141,7 @@ const ADVICE: Record<string, string> = {
   InternalError: 'SMS kept failing with internal errors after retries; retry the deployment later.',
   TemporarilyUnavailableException: 'SMS stayed unavailable after retries; retry the deployment later.',
   ThrottlingException: 'SMS kept throttling after retries; deploy fewer replication jobs at once or retry later.',
+  EventCancelled: 'CloudFormation no longer waits for this answer; the rollback\'s own event deals with what this one made.',
   Timeout: 'The provider answered before its Lambda deadline rather than leave the stack waiting; retry the deployment, and check SMS\'s health in the region.',
 };
 

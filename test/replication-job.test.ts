@@ -139,7 +139,7 @@ describe('permissions', () => {
     return policy.Properties.PolicyDocument.Statement;
   }
 
-  test('the policy allows the four SMS actions on "*" and writing to its own log group', () => {
+  test('the policy allows the four SMS actions on "*", DescribeStacks on its own stack and writing to its own log group', () => {
     const stack = newStack();
     new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
@@ -149,6 +149,11 @@ describe('permissions', () => {
             Action: ['sms:CreateReplicationJob', 'sms:UpdateReplicationJob', 'sms:DeleteReplicationJob', 'sms:GetReplicationJobs'],
             Effect: 'Allow',
             Resource: '*',
+          },
+          {
+            Action: 'cloudformation:DescribeStacks',
+            Effect: 'Allow',
+            Resource: { Ref: 'AWS::StackId' },
           },
           {
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],

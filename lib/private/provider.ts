@@ -178,6 +178,12 @@ export class ReplicationJobProvider extends Construct {
           resources: ['*'],
         }),
         new iam.PolicyStatement({
+          // The handler reads its own stack's status to tell a rollback from a forward event, and stops a forward
+          // event's writes once CloudFormation has cancelled it (lambda/rollback.ts). Its own stack only.
+          actions: ['cloudformation:DescribeStacks'],
+          resources: [Stack.of(this).stackId],
+        }),
+        new iam.PolicyStatement({
           actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           resources: [logGroup.logGroupArn],
         }),
