@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, stopListening } from './loopback';
 
 /**
  * CloudFormation's API as the handler sees it, for one stack: DescribeStacks, in the service's awsQuery protocol
@@ -26,10 +27,7 @@ export class CloudFormationApi {
   /** Starts the API on 127.0.0.1 on a free port. */
   static async start(stack: { stackId: string; stackName: string; status: () => string }): Promise<CloudFormationApi> {
     const api = new CloudFormationApi(stack);
-    await new Promise<void>((resolve, reject) => {
-      api.server.once('error', reject);
-      api.server.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenOnLoopback(api.server);
     return api;
   }
 
@@ -55,9 +53,8 @@ export class CloudFormationApi {
     return this.requests.filter((r) => r.action === 'DescribeStacks');
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return stopListening(this.server);
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CfnElement, CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { CloudFormationApi } from './cfn-api';
+import { listenOnLoopback, stopListening } from './loopback';
 import { testTls } from './tls';
 
 /**
@@ -163,10 +164,7 @@ export class CfnDriver {
   /** Synthesizes the stack's app and starts the response endpoint. */
   static async start(options: CfnDriverOptions): Promise<CfnDriver> {
     const driver = new CfnDriver(options);
-    await new Promise<void>((resolve, reject) => {
-      driver.responseServer.once('error', reject);
-      driver.responseServer.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenOnLoopback(driver.responseServer);
     driver.cfnApi = await CloudFormationApi.start({ stackId: driver.stackId, stackName: driver.stackName, status: () => driver.stackStatus });
     return driver;
   }
@@ -415,8 +413,7 @@ export class CfnDriver {
 
   /** Stops the response endpoint and removes temporary files. */
   async close(): Promise<void> {
-    this.responseServer.closeAllConnections();
-    await new Promise<void>((resolve) => this.responseServer.close(() => resolve()));
+    await stopListening(this.responseServer);
     await this.cfnApi?.close();
     rmSync(this.workDir, { recursive: true, force: true });
   }

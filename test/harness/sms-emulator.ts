@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback, stopListening } from './loopback';
 import { loadSmsModel, SmsModel, validateShape } from './sms-model';
 
 /**
@@ -106,10 +107,7 @@ export class SmsEmulator {
   /** Starts an emulator on 127.0.0.1 on a free port. */
   static async start(options: SmsEmulatorOptions = {}): Promise<SmsEmulator> {
     const emulator = new SmsEmulator(options);
-    await new Promise<void>((resolve, reject) => {
-      emulator.server.once('error', reject);
-      emulator.server.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenOnLoopback(emulator.server);
     return emulator;
   }
 
@@ -238,8 +236,7 @@ export class SmsEmulator {
   /** Stops the server, destroying every open socket, including the ones a hang keeps open. */
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await stopListening(this.server);
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -87,6 +87,15 @@ function describeStacksDuring(w: World, result: CfnResult): number {
   return w.cfn.describeStacksCalls().filter((c) => c.at >= result.startedAt && c.at <= result.endedAt).length;
 }
 
+/** A Delete that succeeded at once, without reading the stack's status, and left nothing. */
+function expectNoWait(w: World, deleted: CfnResult, what: string): void {
+  expect(deleted.status).toBe('SUCCESS');
+  expect(deleted.durationMs).toBeLessThan(LEASE_MS / 2);
+  expect(describeStacksDuring(w, deleted)).toBe(0);
+  costs.push({ rollback: what, ms: deleted.durationMs });
+  expectNothingLeakedNothingLost(w.emulator, [w.cfn]);
+}
+
 /** A first attempt of `operation` has reached SMS since now: the cancellation's trigger (CloudFormation cancels 0.3 s or 1 s after). */
 function reached(w: World, operation: string): () => boolean {
   const before = w.emulator.requestsFor(operation).length;
@@ -189,22 +198,12 @@ describe('rollbacks that race nothing, and late deliveries', () => {
     w.emulator.failNext('CreateReplicationJob', 'InvalidParameterException');
     const failed = await w.cfn.create();
     expect(failed.status).toBe('FAILED');
-    const rollback = await w.cfn.delete();
-    expect(rollback.status).toBe('SUCCESS');
-    expect(rollback.durationMs).toBeLessThan(LEASE_MS / 2);
-    expect(describeStacksDuring(w, rollback)).toBe(0);
-    costs.push({ rollback: 'Delete after a Create that answered FAILED', ms: rollback.durationMs });
-    expectNothingLeakedNothingLost(w.emulator, [w.cfn]);
+    expectNoWait(w, await w.cfn.delete(), 'Delete after a Create that answered FAILED');
   });
 
   sequence('a Delete of a job (a rollback after the Create succeeded, or the stack\'s deletion) does not wait', async (w) => {
     await w.cfn.create();
-    const deleted = await w.cfn.delete();
-    expect(deleted.status).toBe('SUCCESS');
-    expect(deleted.durationMs).toBeLessThan(LEASE_MS / 2);
-    expect(describeStacksDuring(w, deleted)).toBe(0);
-    costs.push({ rollback: 'Delete of a job', ms: deleted.durationMs });
-    expectNothingLeakedNothingLost(w.emulator, [w.cfn]);
+    expectNoWait(w, await w.cfn.delete(), 'Delete of a job');
   });
 
   sequence('an Update rollback cannot tell whether the Update it undoes still runs: it waits a lease, then restores', async (w) => {
