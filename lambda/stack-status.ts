@@ -2,25 +2,39 @@
  * The status of the handler's own stack, from CloudFormation's DescribeStacks (the only CloudFormation call the
  * provider may make, and only on its own stack).
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 
-/** Created once per Lambda container. AWS_ENDPOINT_URL_CLOUDFORMATION (or AWS_ENDPOINT_URL) points it elsewhere. */
-const cloudFormation = new CloudFormationClient({
-  endpoint: process.env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? process.env.AWS_ENDPOINT_URL,
-});
+/**
+ * Created on first use, once per Lambda container, and loaded then: the client's modules are a third of the bundle,
+ * and a Delete never reads the status. AWS_ENDPOINT_URL_CLOUDFORMATION (or AWS_ENDPOINT_URL) points it elsewhere.
+ */
+let client: Promise<{ cloudFormation: CloudFormationClient; DescribeStacks: typeof DescribeStacksCommand }> | undefined;
+
+function cloudFormationClient(): NonNullable<typeof client> {
+  client ??= import('@aws-sdk/client-cloudformation').then(({ CloudFormationClient: Client, DescribeStacksCommand: DescribeStacks }) => ({
+    cloudFormation: new Client({ endpoint: process.env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? process.env.AWS_ENDPOINT_URL }),
+    DescribeStacks,
+  }));
+  return client;
+}
 
 /** A DescribeStacks that did not answer before its deadline. Named like the SDK's own timeouts, which it retries. */
 export class StatusTimeoutError extends Error {
   public readonly name = 'TimeoutError';
 }
 
-/** The stack's status, such as CREATE_IN_PROGRESS or UPDATE_ROLLBACK_IN_PROGRESS, read before `deadline` (epoch ms). */
+/**
+ * The stack's status, such as CREATE_IN_PROGRESS or UPDATE_ROLLBACK_IN_PROGRESS, read before `deadline` (epoch ms).
+ * Its own abort rather than sms.ts's `call`: it runs inside an SMS call's retry loop (rollback.ts), whose record of
+ * SMS's last answer it must leave alone.
+ */
 export async function stackStatus(stackId: string, deadline: number): Promise<string> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
   try {
-    const described = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }), { abortSignal: controller.signal });
-    const status = described.Stacks?.[0]?.StackStatus;
+    const { cloudFormation, DescribeStacks } = await cloudFormationClient();
+    const described = await cloudFormation.send(new DescribeStacks({ StackName: stackId }), { abortSignal: controller.signal });
+    const status = described.Stacks?.find((stack) => stack.StackId === stackId)?.StackStatus;
     if (!status) {
       throw new Error(`DescribeStacks answered without the status of ${stackId}.`);
     }
