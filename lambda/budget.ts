@@ -31,7 +31,7 @@ export function budgetOf(remainingMs: number): Budget {
 }
 
 /**
- * The write lease: a third of the function's timeout, at most 10 s (10 s for the provider's 90 s).
+ * The write lease: a third of the function's timeout, at most 10 s (10 s for the provider's 180 s, FUNCTION_TIMEOUT_SECONDS).
  *
  * A forward event (Create, Update) sends each SMS write only after reading that its stack is still going forward, and
  * gives up on the write when SMS has not answered it a lease after that reading. A rollback that may race a cancelled

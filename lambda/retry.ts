@@ -66,8 +66,17 @@ function token(retryCount: number, delay: number): StandardRetryToken {
   };
 }
 
-/** Throttling, 5xx, timeouts, and a request that got no answer at all (network), unless we aborted it. */
+/**
+ * An error the provider raises itself inside the retry loop, before anything is sent (rollback.ts refuses a write once
+ * the stack has moved on): never retried.
+ */
+export class ProviderError extends Error {}
+
+/** Throttling, 5xx, timeouts, and a request that got no answer at all (network), unless we aborted it or refused it. */
 export function isRetryable(info: RetryErrorInfo): boolean {
+  if (info.error instanceof ProviderError) {
+    return false;
+  }
   if (info.errorType !== 'CLIENT_ERROR') {
     return true;
   }

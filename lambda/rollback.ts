@@ -20,7 +20,7 @@
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Budget } from './budget';
-import { failedCreateId, isJobId } from './physical-id';
+import { parsePhysicalId } from './physical-id';
 import { RefusedError, sms } from './sms';
 import { stackStatus } from './stack-status';
 
@@ -48,7 +48,7 @@ export function isRollingBack(status: string): boolean {
 
 /** Whether this handler answered with the physical id: a job's, or a failed Create's. */
 function issuedHere(physicalId: string): boolean {
-  return isJobId(physicalId) || physicalId.startsWith(failedCreateId(''));
+  return parsePhysicalId(physicalId).kind !== 'other';
 }
 
 /** Decides whether the event waits and whether its writes are checked; an Update reads the stack's status for it. */

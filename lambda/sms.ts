@@ -3,7 +3,7 @@
  */
 import { SMSClient, paginateGetReplicationJobs, ReplicationJob } from '@aws-sdk/client-sms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { retryStrategy } from './retry';
+import { ProviderError, retryStrategy } from './retry';
 
 /** Created once per Lambda container. AWS_ENDPOINT_URL_SMS (or AWS_ENDPOINT_URL) points it elsewhere, e.g. a local emulator. */
 export const sms = new SMSClient({
@@ -49,7 +49,7 @@ export class DeadlineError extends Error {
 }
 
 /** Something the provider refuses, with a message that says what to do. */
-export class RefusedError extends Error {
+export class RefusedError extends ProviderError {
   constructor(public readonly name: string, message: string) {
     super(message);
   }
