@@ -1,12 +1,20 @@
 /**
- * Create: makes the server's job, or adopts the one this resource made already.
+ * Create: makes the server's job, or adopts the one this resource made already, or (ExistingJob ADOPT) one made
+ * outside CloudFormation.
  */
-import { CreateReplicationJobCommand } from '@aws-sdk/client-sms';
+import { CreateReplicationJobCommand, ReplicationJob } from '@aws-sdk/client-sms';
 import { Budget } from './budget';
-import { adopt } from './job-update';
-import { Marker, describedWithMarker, isMadeBy, isOwnedBy, markerOf } from './ownership';
+import { adopt, changesFor, sendUpdate } from './job-update';
+import { Marker, describedWithMarker, isAdoptedBy, isMadeBy, isOwnedBy, markerOf, parseMarker } from './ownership';
 import { InvalidPropertyError, JobProperties } from './properties';
-import { RefusedError, call, jobOfServer, sms, wasRefusedOutright } from './sms';
+import { RefusedError, call, isServiceAnswer, jobOfServer, sms, wasRefusedOutright } from './sms';
+
+/**
+ * The states in which a job made outside CloudFormation is adopted. Which states SMS refuses UpdateReplicationJob in
+ * is not documented; a job that failed, is failing, paused on failure or completed its one run is refused before any
+ * change rather than half-adopted.
+ */
+const ADOPTABLE_STATES = ['PENDING', 'ACTIVE'];
 
 /** Errors after which the Create that threw them certainly made no job. */
 const nothingMade = new WeakSet<object>();
@@ -27,6 +35,14 @@ export function createMadeNoJob(e: unknown): boolean {
  * The job carries `marker`, whose token names this event.
  */
 export async function createOrAdopt(props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
+  if (props.existingJob === 'ADOPT') {
+    // Look first: CreateReplicationJob for a server that has a job would carry the template's seed time, often past
+    // for a job being adopted, which SMS may refuse before it says that the job exists.
+    const job = await jobOfServer(props.serverId, budget.work);
+    if (job) {
+      return isOwnedBy(job.description, marker.owner) ? adoptOwn(job, props, marker, budget) : adoptFromOutside(job, props, marker, budget);
+    }
+  }
   try {
     const created = await call('CreateReplicationJob', (abortSignal) => sms.send(new CreateReplicationJobCommand({
       serverId: props.serverId,
@@ -52,24 +68,90 @@ export async function createOrAdopt(props: JobProperties, marker: Marker, budget
     // The job may exist: SMS said so, or the fate of an attempt is unknown (timeout, network, 5xx, a garbled answer).
     const job = await jobOfServer(props.serverId, exists ? budget.work : budget.lookUp).catch(() => undefined);
     if (job && isOwnedBy(job.description, marker.owner)) {
-      // This very event made the job (a lost answer, a second delivery), or an earlier one did (kept by RETAIN).
-      const madeByThisEvent = isMadeBy(job.description, marker.owner, marker.token!);
-      try {
-        return await adopt(job, props, marker, budget, { retoken: true });
-      } catch (adoptError) {
-        throw madeByThisEvent ? adoptError : madeNothing(adoptError);
-      }
+      return adoptOwn(job, props, marker, budget);
     }
     if (exists && job) {
-      const owner = markerOf(job.description);
-      throw madeNothing(new RefusedError('ReplicationJobAlreadyExistsException',
-        `Server ${props.serverId} already has replication job ${job.replicationJobId}, ` +
-        (owner ? `created by another CloudFormation resource ${owner}` : 'created outside this stack') +
-        ', and SMS allows one replication job per server. This resource will not adopt, change or delete it. ' +
-        'Delete that job (or the resource that owns it) first, or replicate another server.'));
+      if (props.existingJob === 'ADOPT') {
+        // Made between the look and the create.
+        return adoptFromOutside(job, props, marker, budget);
+      }
+      throw madeNothing(alreadyExists(job, props, marker));
     }
     throw e;
   }
+}
+
+/** Adopts the job this resource made (or adopted) already. */
+async function adoptOwn(job: ReplicationJob, props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
+  // This very event made the job (a lost answer, a second delivery), or an earlier one did (kept by RETAIN).
+  const madeByThisEvent = isMadeBy(job.description, marker.owner, marker.token!);
+  try {
+    return await adopt(job, props, marker, budget, { retoken: true });
+  } catch (adoptError) {
+    throw madeByThisEvent ? adoptError : madeNothing(adoptError);
+  }
+}
+
+/**
+ * Takes over a job made outside CloudFormation (ExistingJob ADOPT): one UpdateReplicationJob brings what differs to
+ * the template's properties and writes `[cfn:<owner>/<token>/adopted]`. The job is never recreated: its runs,
+ * schedule and AMIs carry on, and a past seed time leaves the schedule alone. A job with any marker is someone
+ * else's and is refused; so, before any change, are a runOnce SMS cannot change and a state it may not update in.
+ */
+async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
+  const jobId = job.replicationJobId!;
+  if (parseMarker(job.description) !== undefined) {
+    throw madeNothing(alreadyExists(job, props, marker));
+  }
+  if (!ADOPTABLE_STATES.includes(job.state ?? '')) {
+    throw madeNothing(new RefusedError('ExistingJobNotAdoptable',
+      `Replication job ${jobId} of server ${props.serverId} is ${job.state}${job.statusMessage ? ` (${job.statusMessage})` : ''}; ` +
+      `it is adopted only when ${ADOPTABLE_STATES.join(' or ')}, and it was left as it was. ` +
+      'Bring the job back to ACTIVE in the SMS console, or delete it, then deploy again.'));
+  }
+  if ((job.runOnce ?? false) !== (props.runOnce ?? false)) {
+    throw madeNothing(new RefusedError('ExistingJobRunOnceDiffers',
+      `Replication job ${jobId} of server ${props.serverId} has runOnce ${job.runOnce ?? false}, the template ${props.runOnce ?? false}, ` +
+      `and SMS cannot change runOnce; the job was left as it was. Set runOnce: ${job.runOnce ?? false} on the ReplicationJob to adopt it, ` +
+      'or delete the job to have a new one created.'));
+  }
+  const seedMoved = job.seedReplicationTime?.getTime() !== props.seedReplicationTime.getTime();
+  const input = changesFor(job, props, { ...marker, adopted: true }, seedMoved)!;
+  console.log(JSON.stringify({ message: 'adopting a job made outside CloudFormation', replicationJobId: jobId, changes: input }));
+  try {
+    await sendUpdate(input, budget);
+  } catch (e) {
+    if (wasRefusedOutright(e)) {
+      throw madeNothing(e);
+    }
+    // The update's fate is unknown (timeout, network, a garbled answer): if the marker landed, so did the rest. If it
+    // did not, the failed Create's Delete finds the job adopted by this event, and keeps it (delete.ts).
+    const now = isServiceAnswer(e) ? undefined : await jobOfServer(props.serverId, budget.lookUp).catch(() => undefined);
+    if (now?.replicationJobId !== jobId || !isAdoptedBy(now.description, marker.owner) || !isMadeBy(now.description, marker.owner, marker.token!)) {
+      throw e;
+    }
+  }
+  return jobId;
+}
+
+/** The refusal of a job this resource may not take: someone else's, or made outside CloudFormation without ADOPT. */
+function alreadyExists(job: ReplicationJob, props: JobProperties, marker: Marker): RefusedError {
+  const prefix = `Server ${props.serverId} already has replication job ${job.replicationJobId}, `;
+  const owner = parseMarker(job.description)?.owner;
+  const [stackName, logicalId] = marker.owner.split('/');
+  let what: string;
+  if (owner === undefined) {
+    what = 'created outside CloudFormation, and SMS allows one replication job per server. ' +
+      'Set existingJob: ExistingJobPolicy.ADOPT on the ReplicationJob to take it over, or delete that job first.';
+  } else if (owner.startsWith(`${stackName}/${logicalId}/`)) {
+    what = `marked ${markerOf(job.description)} by an earlier stack of this name (deleted, or whose create rolled back, leaving the job). ` +
+      'This resource will not adopt, change or delete a job another stack marked. If that stack is gone, remove the marker from the ' +
+      `job's description (UpdateReplicationJob of replication job ${job.replicationJobId}) and deploy again.`;
+  } else {
+    what = `created by another CloudFormation resource ${markerOf(job.description)}, and SMS allows one replication job per server. ` +
+      'This resource will not adopt, change or delete it. Delete that job (or the resource that owns it) first, or replicate another server.';
+  }
+  return new RefusedError('ReplicationJobAlreadyExistsException', prefix + what);
 }
 
 /** The earliest lead SMS is given for the first run of a job created again. */

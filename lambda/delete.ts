@@ -1,24 +1,39 @@
 /**
- * Delete: removes the job, and only a job this resource made.
+ * Delete: removes the job, and only a job this resource made; a job it adopted only when the user removes it.
  */
-import { DeleteReplicationJobCommand } from '@aws-sdk/client-sms';
+import { DeleteReplicationJobCommand, ReplicationJob } from '@aws-sdk/client-sms';
+import type { CloudFormationCustomResourceDeleteEvent } from 'aws-lambda';
 import { Budget } from './budget';
-import { isMadeBy, isOwnedBy, markerText, tokenOf } from './ownership';
+import { sendUpdate } from './job-update';
+import { isAdoptedBy, isMadeBy, isOwnedBy, markerText, tokenOf, withoutMarker } from './ownership';
 import { parsePhysicalId } from './physical-id';
-import { call, describeError, jobOfServer, sms } from './sms';
+import { adoptsExistingJob, serverIdOf } from './properties';
+import { call, describeError, jobById, jobOfServer, sms } from './sms';
+import { stackStatus } from './stack-status';
 
 /**
  * Deletes the job. A job already gone is fine. The id of a Create that SMS refused names no job: nothing to do, and no
  * SMS call that could fail the same way and leave the rollback stuck. The id of a Create whose outcome is unknown
  * names the event: if SMS made the job but its answer was lost, the job carries that event's token, and only such a
- * job is deleted, never one a later event of this resource made or adopted.
+ * job is deleted, never one a later event of this resource made or adopted. A job this resource adopted (ExistingJob
+ * ADOPT) existed before the stack and is never deleted by a rollback: see keepsAdoptedJob.
  */
-export async function onDelete(physicalId: string, serverId: string | undefined, owner: string, budget: Budget): Promise<string> {
+export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, owner: string, budget: Budget): Promise<string> {
+  const physicalId = event.PhysicalResourceId;
+  const serverId = serverIdOf(event.ResourceProperties);
   const id = parsePhysicalId(physicalId);
   switch (id.kind) {
-    case 'job':
-      await deleteJob(id.jobId, budget);
+    case 'job': {
+      // A resource that says ADOPT may hold an adopted job: read it first (one GetReplicationJobs), since only the
+      // job's marker says whether it was adopted. Any other resource's Delete costs no more than before adoption existed.
+      const job = adoptsExistingJob(event.ResourceProperties) ? await jobById(id.jobId, budget.work) : undefined;
+      if (job && isAdoptedBy(job.description, owner) && await keepsAdoptedJob(event, budget)) {
+        await releaseJob(job, budget);
+      } else {
+        await deleteJob(id.jobId, budget);
+      }
       break;
+    }
     case 'refused':
       console.log(JSON.stringify({ message: 'the Create that this id names made no job: nothing to delete', physicalId }));
       break;
@@ -29,7 +44,9 @@ export async function onDelete(physicalId: string, serverId: string | undefined,
       // Not an id this provider answers with (e.g. one CloudFormation made up for an unanswered Create): any job
       // with this resource's marker, as before tokens existed.
       const job = serverId ? await jobOfServer(serverId, budget.work) : undefined;
-      if (job && isOwnedBy(job.description, owner)) {
+      if (job && isAdoptedBy(job.description, owner)) {
+        await releaseJob(job, budget);
+      } else if (job && isOwnedBy(job.description, owner)) {
         await deleteJob(job.replicationJobId!, budget);
       }
     }
@@ -62,7 +79,47 @@ async function deleteJobMadeBy(serverId: string | undefined, owner: string, toke
     return;
   }
   if (job && isMadeBy(job.description, owner, token)) {
-    await deleteJob(job.replicationJobId!, budget);
+    // A failed adopting Create's Delete is a rollback: the job existed before, and stays.
+    await (isAdoptedBy(job.description, owner) ? releaseJob(job, budget) : deleteJob(job.replicationJobId!, budget));
+  }
+}
+
+/**
+ * The statuses in which a Delete is the user's own removal: the stack is being deleted, or an update that succeeded
+ * removes the resources taken out of the template (and the old ones of replacements). Every other status in which a
+ * Delete arrives is a rollback: ROLLBACK_IN_PROGRESS (a create that failed), UPDATE_ROLLBACK_IN_PROGRESS and
+ * UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS (an update that failed), IMPORT_ROLLBACK_IN_PROGRESS.
+ */
+const REMOVAL_BY_USER = ['DELETE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'];
+
+/**
+ * Whether an adopted job, of a resource that says ExistingJob ADOPT, stays. It goes only when the user removes it:
+ * ADOPT's default removal policy is RETAIN, so a Delete outside a rollback means an explicit DESTROY, and the stack is
+ * being deleted or is cleaning up after an update that succeeded. A Delete in any other status is a rollback
+ * (CloudFormation sends one with DESTROY, and with RetainExceptOnCreate whatever the policy), and the job stays. The
+ * Delete event does not say which it is, so the stack's status is read (stack-status.ts); if it cannot be read,
+ * the job stays: a job kept by mistake can be deleted by hand, a job deleted by mistake is gone with its history.
+ */
+async function keepsAdoptedJob(event: CloudFormationCustomResourceDeleteEvent, budget: Budget): Promise<boolean> {
+  const status = await stackStatus(event.StackId, budget.lookUp).catch((e) => {
+    console.warn(JSON.stringify({ message: 'could not read the stack\'s status; keeping the adopted job', error: describeError(e) }));
+    return undefined;
+  });
+  const removal = status !== undefined && REMOVAL_BY_USER.includes(status);
+  console.log(JSON.stringify({ message: removal ? 'deleting the adopted job' : 'keeping the adopted job', stackStatus: status }));
+  return !removal;
+}
+
+/**
+ * Hands an adopted job back: its marker is removed, so that a later stack (or a retry of this one under a new stack
+ * id) may adopt it again. Best effort: the job stays either way, and a failure must not fail a rollback.
+ */
+export async function releaseJob(job: ReplicationJob, budget: Budget): Promise<void> {
+  console.log(JSON.stringify({ message: 'keeping the adopted job and removing its marker', replicationJobId: job.replicationJobId }));
+  try {
+    await sendUpdate({ replicationJobId: job.replicationJobId, description: withoutMarker(job.description) }, budget);
+  } catch (e) {
+    console.warn(JSON.stringify({ message: 'could not remove the marker of the adopted job', replicationJobId: job.replicationJobId, error: describeError(e) }));
   }
 }
 

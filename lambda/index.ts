@@ -13,7 +13,7 @@ import { createMadeNoJob, createOrAdopt } from './create';
 import { onDelete } from './delete';
 import { eventMarker } from './ownership';
 import { failedCreateId } from './physical-id';
-import { decodeProperties, serverIdOf } from './properties';
+import { decodeProperties } from './properties';
 import { follow, planOf } from './rollback';
 import { RefusedError, describeError } from './sms';
 import { onUpdate } from './update';
@@ -66,7 +66,7 @@ function dispatch(event: CloudFormationCustomResourceEvent, budget: Budget): Pro
     case 'Update':
       return onUpdate(event, marker, budget);
     case 'Delete':
-      return onDelete(event.PhysicalResourceId, serverIdOf(event.ResourceProperties), marker.owner, budget);
+      return onDelete(event, marker.owner, budget);
     default:
       throw new RefusedError('UnknownRequestType', `Unknown RequestType ${(event as { RequestType: string }).RequestType}.`);
   }

@@ -76,6 +76,17 @@ export function isMadeBy(jobDescription: string | undefined, owner: string, toke
   return marker?.owner === owner && marker.token === token;
 }
 
+/** Whether this owner's marker on the job says it adopted the job (ExistingJob ADOPT) rather than made it. */
+export function isAdoptedBy(jobDescription: string | undefined, owner: string): boolean {
+  const marker = parseMarker(jobDescription);
+  return marker?.owner === owner && marker.adopted;
+}
+
+/** The description without its marker: what a job handed back by this resource keeps. */
+export function withoutMarker(jobDescription: string | undefined): string {
+  return (jobDescription ?? '').replace(MARKER, '').trimEnd();
+}
+
 /** The marker a job carries, if any, to name its owner in an error message. */
 export function markerOf(jobDescription: string | undefined): string | undefined {
   const marker = parseMarker(jobDescription);

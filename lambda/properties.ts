@@ -18,6 +18,8 @@ export interface JobProperties {
   readonly numberOfRecentAmisToKeep?: number;
   readonly encrypted?: boolean;
   readonly kmsKeyId?: string;
+  /** What a Create does when the server has a job made outside this resource (absent: FAIL). */
+  readonly existingJob?: 'FAIL' | 'ADOPT';
 }
 
 /** A property value that does not decode to anything SMS accepts. The message names the property and the value. */
@@ -39,9 +41,11 @@ const KNOWN_PROPERTIES = [
   'NumberOfRecentAmisToKeep',
   'Encrypted',
   'KmsKeyId',
+  'ExistingJob',
 ];
 
 const LICENSE_TYPES = ['AWS', 'BYOL'] as const;
+const EXISTING_JOB_POLICIES = ['FAIL', 'ADOPT'] as const;
 
 /** The largest numberOfRecentAmisToKeep the SMS console accepts. */
 export const MAX_AMIS_TO_KEEP = 270;
@@ -74,6 +78,7 @@ export function decodeProperties(raw: Record<string, unknown> | undefined): JobP
       `a whole number from 0 to ${MAX_AMIS_TO_KEEP} (0 keeps every AMI)`),
     encrypted: boolean(props, 'Encrypted'),
     kmsKeyId: text(props, 'KmsKeyId'),
+    existingJob: oneOf(props, 'ExistingJob', EXISTING_JOB_POLICIES),
   };
   if (decoded.runOnce && decoded.frequency !== undefined) {
     throw new InvalidPropertyError(
@@ -92,6 +97,11 @@ export function serverIdOf(raw: Record<string, unknown> | undefined): string | u
   } catch {
     return undefined;
   }
+}
+
+/** Whether the resource says ExistingJob ADOPT, read alone, for a Delete whose other properties may be invalid. */
+export function adoptsExistingJob(raw: Record<string, unknown> | undefined): boolean {
+  return raw?.ExistingJob === 'ADOPT';
 }
 
 /** The value as a string, or undefined when absent or empty. */

@@ -1,7 +1,7 @@
 /**
  * The SMS client, bounded by the time the Lambda invocation has left, and the advice each SMS error gets.
  */
-import { SMSClient, paginateGetReplicationJobs, ReplicationJob } from '@aws-sdk/client-sms';
+import { GetReplicationJobsCommand, SMSClient, paginateGetReplicationJobs, ReplicationJob } from '@aws-sdk/client-sms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ProviderError, retryStrategy } from './retry';
 
@@ -111,6 +111,20 @@ export async function allJobs(deadline: number): Promise<ReplicationJob[]> {
 /** The server's live job (SMS allows one per server), if any. */
 export async function jobOfServer(serverId: string, deadline: number): Promise<ReplicationJob | undefined> {
   return liveJobOf(await allJobs(deadline), serverId);
+}
+
+/** The job with this id, if SMS still has it (live or not). */
+export async function jobById(jobId: string, deadline: number): Promise<ReplicationJob | undefined> {
+  try {
+    const answer = await call('GetReplicationJobs', (abortSignal) =>
+      sms.send(new GetReplicationJobsCommand({ replicationJobId: jobId }), { abortSignal }), deadline);
+    return answer.replicationJobList?.find((job) => job.replicationJobId === jobId);
+  } catch (e) {
+    if ((e as Error).name !== 'ReplicationJobNotFoundException') {
+      throw e;
+    }
+    return undefined;
+  }
 }
 
 /** The server's live job among `jobs`, if any. */

@@ -6,9 +6,9 @@ import { GetReplicationJobsCommand, ReplicationJob } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
 import { Budget } from './budget';
 import { createOrAdopt, seedForNewJob } from './create';
-import { deleteJob } from './delete';
+import { deleteJob, releaseJob } from './delete';
 import { KEEP_EVERY_AMI, adopt, changesFor, markerToKeep, refuseRunOnceChange, sendUpdate } from './job-update';
-import { Marker, isOwnedBy } from './ownership';
+import { Marker, isAdoptedBy, isOwnedBy } from './ownership';
 import { isJobId } from './physical-id';
 import { InvalidPropertyError, JobProperties, decodeProperties, serverIdOf } from './properties';
 import { allJobs, call, describeError, isLive, liveJobOf, sms } from './sms';
@@ -125,6 +125,11 @@ async function createAgain(goneJobId: string, props: JobProperties, marker: Mark
 async function deleteStrayJob(job: ReplicationJob | undefined, knownIds: string[], owner: string, budget: Budget): Promise<void> {
   const id = job?.replicationJobId;
   if (!id || !isOwnedBy(job.description, owner) || knownIds.includes(id)) {
+    return;
+  }
+  if (isAdoptedBy(job.description, owner)) {
+    // It existed before this resource: a rollback never deletes it, and hands it back unmarked.
+    await releaseJob(job, budget);
     return;
   }
   console.log(JSON.stringify({ message: 'deleting the job a failed replacement left behind', replicationJobId: id }));

@@ -11,7 +11,7 @@ import {
   aws_iam as iam,
   aws_kms as kms,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ReplicationJobProvider } from './private/provider';
 import { SERVICE_TIMEOUT_SECONDS } from './private/timing';
 
@@ -23,6 +23,16 @@ export enum LicenseType {
   AWS = 'AWS',
   /** Bring your own license: the AMI uses the license you already hold. */
   BYOL = 'BYOL',
+}
+
+/**
+ * What a ReplicationJob does when its server already has a replication job that it did not make.
+ */
+export enum ExistingJobPolicy {
+  /** Fail the create if the server has a job made outside this resource (today's behaviour). */
+  FAIL = 'FAIL',
+  /** Take over a job made outside CloudFormation, bringing it to the template's properties. */
+  ADOPT = 'ADOPT',
 }
 
 /**
@@ -55,7 +65,8 @@ export interface ReplicationJobProps {
    * Changing it on an existing job moves the start of the job's next replication run, if the new time is in the future.
    * A time in the past draws a synth warning (`cdk-sms-replication-job:seedTimeInPast`); once the job exists that is
    * expected, and the warning can be acknowledged with `Annotations.of(job).acknowledgeWarning(...)`. A job created
-   * for a new `serverId` needs a seed time that is still in the future.
+   * for a new `serverId` needs a seed time that is still in the future. With `existingJob: ExistingJobPolicy.ADOPT`
+   * there is no warning: an adopted job keeps its schedule when the time is past.
    */
   readonly seedReplicationTime: Date;
 
@@ -131,11 +142,27 @@ export interface ReplicationJobProps {
   /**
    * What happens to the replication job when it is removed from the stack, or replaced.
    *
-   * AMIs that the job created are kept either way: deleting a job does not delete its AMIs.
+   * AMIs that the job created are kept either way: deleting a job does not delete its AMIs. A job adopted with
+   * `existingJob: ExistingJobPolicy.ADOPT` is never deleted by a rollback, whatever this says; it is deleted only with
+   * an explicit `RemovalPolicy.DESTROY`, when it is removed from the stack or the stack is deleted.
    *
-   * @default RemovalPolicy.DESTROY
+   * @default - RemovalPolicy.RETAIN with `existingJob: ExistingJobPolicy.ADOPT`, otherwise RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * What to do when the server already has a replication job made outside this resource (SMS allows one per server).
+   *
+   * With `ADOPT`, a job that carries no other CloudFormation resource's marker is taken over instead of created: it is
+   * brought to these properties with UpdateReplicationJob and keeps its replication runs, schedule and AMIs. The
+   * create fails, leaving the job as it was, if its `runOnce` differs from this one or its state refuses updates. A
+   * seed time in the past is then expected: the job keeps its schedule. Keep `ADOPT` for as long as the job is in the
+   * stack: without it, the job is handled as one this resource made (removal policy DESTROY by default, deleted by a
+   * rollback). See the README, "Bringing an existing job under CloudFormation".
+   *
+   * @default ExistingJobPolicy.FAIL
+   */
+  readonly existingJob?: ExistingJobPolicy;
 }
 
 /**
@@ -196,13 +223,17 @@ export class ReplicationJob extends Resource implements IReplicationJob {
   constructor(scope: Construct, id: string, props: ReplicationJobProps) {
     super(scope, id);
     this.validateProps(props);
+    claimServer(this, props.serverId);
 
     const provider = ReplicationJobProvider.of(this);
     if (props.role) {
       provider.allowPassRole(props.role);
     }
 
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const adopt = props.existingJob === ExistingJobPolicy.ADOPT;
+
+    // A job that existed before the stack is kept by default: nothing the stack did not make is lost by default.
+    const removalPolicy = props.removalPolicy ?? (adopt ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
     const resource = new CustomResource(this, 'Resource', {
       resourceType: 'Custom::SmsReplicationJob',
       serviceToken: provider.serviceToken,
@@ -221,6 +252,8 @@ export class ReplicationJob extends Resource implements IReplicationJob {
         NumberOfRecentAmisToKeep: props.numberOfRecentAmisToKeep,
         Encrypted: props.encrypted ?? (props.encryptionKey ? true : undefined),
         KmsKeyId: props.encryptionKey?.keyArn,
+        // FAIL is the handler's default: not written, so that templates without adoption do not change.
+        ExistingJob: adopt ? ExistingJobPolicy.ADOPT : undefined,
       },
     });
     resource.node.addDependency(provider._jobDependency);
@@ -284,7 +317,7 @@ export class ReplicationJob extends Resource implements IReplicationJob {
 
     const warn = (id: string, message: string) => Annotations.of(this).addWarningV2(`cdk-sms-replication-job:${id}`, message);
     const days = (seed - Date.now()) / 86_400_000;
-    if (days < 0) {
+    if (days < 0 && props.existingJob !== ExistingJobPolicy.ADOPT) {
       warn('seedTimeInPast', `seedReplicationTime ${props.seedReplicationTime.toISOString()} is in the past; SMS may refuse it when the job is created`);
     } else if (days > SEED_HORIZON_DAYS) {
       warn('seedTimeFarAhead', `seedReplicationTime ${props.seedReplicationTime.toISOString()} is more than ${SEED_HORIZON_DAYS} days ahead; the first replication run waits until then`);
@@ -294,4 +327,33 @@ export class ReplicationJob extends Resource implements IReplicationJob {
       warn('regionWithoutSms', `SMS had no endpoint in ${region} when it was discontinued; it had them only in ${SMS_REGIONS.join(', ')}`);
     }
   }
+}
+
+/** The jobs declared so far in each app: which construct claims each server. */
+const claims = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Fails synthesis when a second ReplicationJob in the app names a server another already replicates: SMS allows one
+ * job per server, and the second Create would fail at deploy time and roll the stack back. Jobs match when they are in
+ * the same stack, or in stacks with the same explicit account and region; a token server id, account or region is
+ * not guessed at.
+ */
+function claimServer(job: ReplicationJob, serverId: string): void {
+  if (Token.isUnresolved(serverId)) {
+    return;
+  }
+  const stack = Stack.of(job);
+  const where = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
+    ? `stack ${stack.node.path}`
+    : `account ${stack.account} and region ${stack.region}`;
+  const root = job.node.root;
+  const byServer = claims.get(root) ?? new Map<string, string>();
+  claims.set(root, byServer);
+  const key = `${where}|${serverId}`;
+  const first = byServer.get(key);
+  if (first !== undefined) {
+    throw new Error(`ReplicationJob ${job.node.path}: serverId ${serverId} is already replicated by ReplicationJob ${first} ` +
+      `(same ${where}), and SMS allows one replication job per server. Remove one of the two, or give it another server.`);
+  }
+  byServer.set(key, job.node.path);
 }

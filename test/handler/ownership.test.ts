@@ -1,5 +1,5 @@
 import {
-  describedWithMarker, eventMarker, isMadeBy, isOwnedBy, markerOf, markerText, ownerMarker, ownerOf, parseMarker, tokenOf,
+  describedWithMarker, eventMarker, isAdoptedBy, isMadeBy, isOwnedBy, markerOf, markerText, ownerMarker, ownerOf, parseMarker, tokenOf, withoutMarker,
 } from '../../lambda/ownership';
 import { failedCreateId, isJobId, parsePhysicalId } from '../../lambda/physical-id';
 
@@ -58,4 +58,22 @@ test('a failed Create\'s id says whether the Create may have made a job, and nam
   expect(parsePhysicalId('SmsJobs-Job-1A2B3C4D5E6F')).toEqual({ kind: 'other' });
   expect(parsePhysicalId('create-failed-')).toEqual({ kind: 'other' });
   expect(isJobId(failedCreateId(requestId, true))).toBe(false);
+});
+
+describe('the marker of an adopted job', () => {
+  const owner = ownerOf(stackId, 'A');
+  const adopted = markerText({ owner, token: tokenOf('5a1c1f52-0000-4000-8000-000000000001'), adopted: true });
+
+  test('reads as adopted by its resource only, and a made job does not', () => {
+    expect(isAdoptedBy(`db ${adopted}`, owner)).toBe(true);
+    expect(isAdoptedBy(`db ${adopted}`, ownerOf(stackId, 'B'))).toBe(false);
+    expect(isAdoptedBy(`db ${markerText({ owner, token: 'abcdef01', adopted: false })}`, owner)).toBe(false);
+    expect(isAdoptedBy('made in the console', owner)).toBe(false);
+  });
+
+  test('is removed when the job is handed back, leaving the rest of the description', () => {
+    expect(withoutMarker(`db ${adopted}`)).toEqual('db');
+    expect(withoutMarker(adopted)).toEqual('');
+    expect(withoutMarker('made in the console')).toEqual('made in the console');
+  });
 });

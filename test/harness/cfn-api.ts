@@ -38,6 +38,7 @@ export class CloudFormationApi {
 
   private readonly server: http.Server;
   private readonly createdAt = new Date();
+  private denied = 0;
 
   private constructor(private readonly stack: { stackId: string; stackName: string; status: () => string }) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
@@ -46,6 +47,11 @@ export class CloudFormationApi {
   /** The URL the handler's CloudFormation client is pointed at (AWS_ENDPOINT_URL_CLOUDFORMATION). */
   get endpoint(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The next `count` requests are answered AccessDenied, as CloudFormation answers a role without the permission. */
+  denyNext(count: number): void {
+    this.denied += count;
   }
 
   /** The DescribeStacks requests made so far. */
@@ -80,6 +86,10 @@ export class CloudFormationApi {
 
   private answer(action: string, params: Record<string, string>): { status: number; body: string; recorded: string; requestId: string } {
     const requestId = randomUUID();
+    if (this.denied > 0) {
+      this.denied--;
+      return { status: 403, recorded: 'AccessDenied', requestId, body: error('AccessDenied', `User is not authorized to perform: cloudformation:${action}`, requestId) };
+    }
     if (action !== 'DescribeStacks') {
       return { status: 400, recorded: 'InvalidAction', requestId, body: error('InvalidAction', `The action ${action} is not valid for this web service.`, requestId) };
     }

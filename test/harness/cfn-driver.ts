@@ -451,6 +451,33 @@ export class CfnDriver {
     };
   }
 
+  /**
+   * The stack is deleted: Delete for the resource, unless its DeletionPolicy is Retain or RetainExceptOnCreate
+   * (CloudFormation then leaves it without a word). Returns the Delete's result, or 'retained'.
+   */
+  async deleteStack(target: string | IConstruct = this.only()): Promise<CfnResult | 'retained'> {
+    return this.deleteUnlessRetained(target, 'DELETE_IN_PROGRESS', ['Retain', 'RetainExceptOnCreate']);
+  }
+
+  /** An update that succeeded removed the resource from the template: its cleanup phase, honouring the DeletionPolicy. */
+  async removeFromStack(target: string | IConstruct = this.only()): Promise<CfnResult | 'retained'> {
+    return this.deleteUnlessRetained(target, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', ['Retain', 'RetainExceptOnCreate']);
+  }
+
+  /**
+   * The stack's create failed elsewhere and rolls back a resource whose Create succeeded. A DeletionPolicy of Retain
+   * keeps it, unless the operation was run with RetainExceptOnCreate, which deletes what the failed operation made
+   * whatever the policy; a DeletionPolicy of RetainExceptOnCreate deletes it too.
+   */
+  async rollbackCreate(target: string | IConstruct = this.only(), options: { retainExceptOnCreate?: boolean } = {}): Promise<CfnResult | 'retained'> {
+    return this.deleteUnlessRetained(target, 'ROLLBACK_IN_PROGRESS', options.retainExceptOnCreate ? [] : ['Retain']);
+  }
+
+  /** DescribeStacks answers AccessDenied to the next `count` requests, as it does without the permission. */
+  denyNextDescribeStacks(count: number): void {
+    this.cfnApi!.denyNext(count);
+  }
+
   /** The DescribeStacks requests the function made so far. */
   describeStacksCalls(): Array<{ answered: string; at: number }> {
     return this.cfnApi!.describeStacksCalls();
@@ -466,6 +493,19 @@ export class CfnDriver {
     await started;
     while (options.once && !options.once()) await sleep(5);
     await sleep(options.afterMs);
+  }
+
+  private async deleteUnlessRetained(target: string | IConstruct, status: StackStatus, retainedBy: string[]): Promise<CfnResult | 'retained'> {
+    const logicalId = this.logicalIdOf(target);
+    const state = this.existing(logicalId);
+    this.stackStatus = status;
+    if (retainedBy.includes(this.template.Resources[logicalId].DeletionPolicy)) {
+      state.exists = false;
+      return 'retained';
+    }
+    const result = await this.invoke(this.event('Delete', logicalId, state.properties!, { physicalId: state.physicalId }));
+    if (result.status === 'SUCCESS') state.exists = false;
+    return result;
   }
 
   /** The status of an operation that creates a resource: the stack's creation, or an update that adds one. */

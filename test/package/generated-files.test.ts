@@ -52,6 +52,13 @@ test('README\'s Python example is jsii-rosetta\'s translation of the TypeScript 
   expect(readmeBlock('python').trim()).toEqual(expected.trim());
 });
 
+test('README\'s adoption example compiles with jsii-rosetta (so it translates to every language)', () => {
+  const tablet = JSON.parse(fs.readFileSync(path.join(ROOT, '.jsii.tabl.json'), 'utf8'));
+  const snippet = Object.values<any>(tablet.snippets).find((s) => s.translations.$.source.includes('existingJob: ExistingJobPolicy.ADOPT'));
+  expect(snippet?.didCompile).toBe(true);
+  expect(snippet.translations.python.source).toContain('existing_job=ExistingJobPolicy.ADOPT');
+});
+
 test('README\'s Python example is valid Python', () => {
   execFileSync('python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: readmeBlock('python'), stdio: ['pipe', 'pipe', 'pipe'] });
 });

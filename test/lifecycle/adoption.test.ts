@@ -1,0 +1,277 @@
+import { createHash } from 'node:crypto';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ExistingJobPolicy, ReplicationJobProps } from '../../lib';
+import { CfnDriver } from '../harness/cfn-driver';
+import { EmulatedJob, SmsEmulator } from '../harness/sms-emulator';
+import { expectAnsweredInTime, expectNothingLeakedNothingLost, world, World } from '../harness/world';
+
+/**
+ * Issue 11: a job made outside CloudFormation, adopted with existingJob ADOPT. Each sequence ends with the jobs SMS
+ * holds: an adopted job outlives every rollback, and goes only when the user removes it with an explicit DESTROY.
+ */
+
+jest.setTimeout(60_000);
+
+const SERVER = 's-0000ad07';
+const HOUR = 3600;
+const now = () => Math.floor(Date.now() / 1000);
+/** The job's first run was long ago: its seed time, and the template's, are past. */
+const pastSeed = new Date((now() - 20 * 24 * HOUR) * 1000);
+
+const worlds: World[] = [];
+let emulator: SmsEmulator;
+
+beforeEach(async () => {
+  emulator = await SmsEmulator.start();
+});
+
+afterEach(async () => {
+  for (const w of worlds.splice(0).reverse()) await w.close();
+  await emulator.close();
+});
+
+/** A job someone made in the SMS console, running every 24 hours, its next run in 5 hours. */
+function consoleJob(fields: Partial<EmulatedJob> = {}): EmulatedJob {
+  return emulator.seedJob({
+    serverId: SERVER,
+    description: 'Database server, replicated by hand',
+    frequency: 24,
+    seedReplicationTime: Math.floor(pastSeed.getTime() / 1000),
+    nextReplicationRunStartTime: now() + 5 * HOUR,
+    ...fields,
+  });
+}
+
+async function stackWith(props: Partial<ReplicationJobProps> = {}, functionTimeoutSeconds?: number): Promise<World> {
+  const w = await world({
+    emulator,
+    functionTimeoutSeconds,
+    jobs: {
+      Job: {
+        serverId: SERVER, seedReplicationTime: pastSeed, frequency: Duration.hours(6), description: 'db',
+        existingJob: ExistingJobPolicy.ADOPT, ...props,
+      },
+    },
+  });
+  worlds.push(w);
+  return w;
+}
+
+/** The marker a job adopted by the driver's resource in the event `requestId` carries. */
+function adoptedMarkerOf(cfn: CfnDriver, requestId: string): string {
+  const hex8 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
+  return `[cfn:${cfn.stackName}/${cfn.logicalIds[0]}/${hex8(cfn.stackId)}/${hex8(requestId)}/adopted]`;
+}
+
+function jobNamed(id: string): EmulatedJob | undefined {
+  return emulator.jobs().find((j) => j.replicationJobId === id);
+}
+
+/** The requests that changed or deleted the job. */
+function changesTo(id: string): string[] {
+  return emulator.requests.filter((r) => r.body?.replicationJobId === id && r.operation !== 'GetReplicationJobs').map((r) => r.operation);
+}
+
+describe('adopting a job made outside CloudFormation', () => {
+  test('adopt, update, remove with the default RETAIN: the job is taken as it runs, changed in place, and kept', async () => {
+    const existing = consoleJob();
+    const { cfn } = await stackWith();
+
+    const adopted = await cfn.create();
+    expectAnsweredInTime(adopted);
+    expect(adopted.status).toBe('SUCCESS');
+    expect(adopted.physicalResourceId).toBe(existing.replicationJobId);
+    // Never recreated: no CreateReplicationJob, and one update of what differs, with the adopted marker.
+    expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
+    expect(emulator.requestsFor('UpdateReplicationJob').map((r) => r.body)).toEqual([{
+      replicationJobId: existing.replicationJobId,
+      frequency: 6,
+      description: `db ${adoptedMarkerOf(cfn, adopted.event.RequestId)}`,
+    }]);
+    // The past seed time leaves the schedule alone.
+    expect(jobNamed(existing.replicationJobId)).toEqual({
+      ...existing, frequency: 6, description: `db ${adoptedMarkerOf(cfn, adopted.event.RequestId)}`,
+    });
+
+    const updated = await cfn.update(cfn.logicalIds[0], { Frequency: 12, Description: 'primary db' });
+    expect(updated.status).toBe('SUCCESS');
+    expect(updated.physicalResourceId).toBe(existing.replicationJobId);
+    // The adopted marker survives the update: a later rollback still knows the job was adopted.
+    expect(jobNamed(existing.replicationJobId)).toMatchObject({
+      frequency: 12, description: `primary db ${adoptedMarkerOf(cfn, adopted.event.RequestId)}`, nextReplicationRunStartTime: existing.nextReplicationRunStartTime,
+    });
+
+    const requestsBefore = emulator.requests.length;
+    expect(await cfn.removeFromStack()).toBe('retained');
+    expect(emulator.requests.length).toBe(requestsBefore);
+    expect(jobNamed(existing.replicationJobId)).toMatchObject({ frequency: 12 });
+    expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(existing.replicationJobId)!]);
+  });
+
+  test.each([
+    ['the stack is deleted', (cfn: CfnDriver) => cfn.deleteStack(), 'DELETE_IN_PROGRESS'],
+    ['the job is removed from the stack', (cfn: CfnDriver) => cfn.removeFromStack(), 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'],
+  ])('adopt with an explicit DESTROY, then %s: the job is deleted', async (_, remove, status) => {
+    const existing = consoleJob();
+    const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY });
+    expect((await cfn.create()).status).toBe('SUCCESS');
+
+    const before = cfn.describeStacksCalls().length;
+    const removed = await remove(cfn);
+    expect(removed).not.toBe('retained');
+    expect(removed !== 'retained' && removed.status).toBe('SUCCESS');
+    expect(cfn.describeStacksCalls().slice(before).map((c) => c.answered)).toEqual([status]);
+    expect(changesTo(existing.replicationJobId)).toEqual(['UpdateReplicationJob', 'DeleteReplicationJob']);
+    expect(emulator.jobs()).toEqual([]);
+    expectNothingLeakedNothingLost(emulator, [cfn]);
+  });
+
+  test.each([
+    ['RETAIN (the default)', undefined, false, 'retained'],
+    ['RETAIN (the default), the operation run with RetainExceptOnCreate', undefined, true, 'deleteSent'],
+    ['an explicit DESTROY', RemovalPolicy.DESTROY, false, 'deleteSent'],
+    ['an explicit DESTROY, the operation run with RetainExceptOnCreate', RemovalPolicy.DESTROY, true, 'deleteSent'],
+    ['RETAIN_ON_UPDATE_OR_DELETE (DeletionPolicy RetainExceptOnCreate)', RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, false, 'deleteSent'],
+  ])('adopt, then the stack\'s create rolls back, with %s: the job is kept and handed back unmarked', async (_, removalPolicy, retainExceptOnCreate, expected) => {
+    const existing = consoleJob();
+    const { cfn } = await stackWith({ removalPolicy });
+    expect((await cfn.create()).status).toBe('SUCCESS');
+
+    // Another resource of the stack failed: CloudFormation rolls back the job's successful Create.
+    const rollback = await cfn.rollbackCreate(cfn.logicalIds[0], { retainExceptOnCreate });
+    expect(rollback === 'retained' ? 'retained' : 'deleteSent').toBe(expected);
+    if (rollback !== 'retained') {
+      expectAnsweredInTime(rollback);
+      expect(rollback.status).toBe('SUCCESS');
+      expect(changesTo(existing.replicationJobId)).toEqual(['UpdateReplicationJob', 'UpdateReplicationJob']);
+      // Kept, and without the marker of a stack whose create failed, so that the next attempt can adopt it.
+      expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
+    } else {
+      expect(changesTo(existing.replicationJobId)).toEqual(['UpdateReplicationJob']);
+      expect(jobNamed(existing.replicationJobId)).toMatchObject({ frequency: 6 });
+    }
+    expect(emulator.jobs().map((j) => j.replicationJobId)).toEqual([existing.replicationJobId]);
+    expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(existing.replicationJobId)!]);
+  });
+
+  test('the adopting update fails: the Create fails, and its rollback neither deletes the job nor leaves it marked', async () => {
+    const existing = consoleJob();
+    // A short function timeout keeps the retries short.
+    const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY }, 10);
+    // The first listing works; then every update lands and its answer is lost, and SMS fails the look-up after them.
+    emulator.inject('GetReplicationJobs', { kind: 'delay', ms: 0 }, 1);
+    emulator.inject('GetReplicationJobs', { kind: 'error', error: 'InternalError' }, 1000);
+    emulator.inject('UpdateReplicationJob', { kind: 'loseAnswer', how: 'destroy' }, 1000);
+    const failed = await cfn.create();
+    emulator.clearFaults();
+    expectAnsweredInTime(failed);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.physicalResourceId).not.toMatch(/^sms-job-/);
+    expect(jobNamed(existing.replicationJobId)?.description).toBe(`db ${adoptedMarkerOf(cfn, failed.event.RequestId)}`);
+
+    const rollback = await cfn.delete();
+    expectAnsweredInTime(rollback);
+    expect(rollback.status).toBe('SUCCESS');
+    expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
+    expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
+    expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(existing.replicationJobId)!]);
+  }, 120_000);
+
+  test('the stack\'s status cannot be read (no permission): an explicit DESTROY keeps the job rather than guess', async () => {
+    const existing = consoleJob();
+    const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY });
+    expect((await cfn.create()).status).toBe('SUCCESS');
+    cfn.denyNextDescribeStacks(1);
+    const before = cfn.describeStacksCalls().length;
+    const deleted = await cfn.deleteStack();
+    expect(deleted !== 'retained' && deleted.status).toBe('SUCCESS');
+    expect(cfn.describeStacksCalls().slice(before).map((c) => c.answered)).toEqual(['AccessDenied']);
+    expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
+    expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
+  });
+
+  test('a replacement onto a server with a job adopts it; the update\'s rollback keeps both jobs', async () => {
+    const old = consoleJob();
+    const other = emulator.seedJob({ serverId: 's-0000beef', description: 'web', frequency: 24, seedReplicationTime: Math.floor(pastSeed.getTime() / 1000) });
+    const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY });
+    expect((await cfn.create()).status).toBe('SUCCESS');
+
+    const replaced = await cfn.update(cfn.logicalIds[0], { ServerId: 's-0000beef' });
+    expect(replaced.status).toBe('SUCCESS');
+    expect(replaced.physicalResourceId).toBe(other.replicationJobId);
+    expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
+
+    // The stack update fails later: the replacement is deleted in UPDATE_ROLLBACK_IN_PROGRESS, which keeps it.
+    const rollback = await cfn.rollbackUpdate(cfn.logicalIds[0]);
+    expect(rollback.status).toBe('SUCCESS');
+    expect(cfn.describeStacksCalls().map((r) => r.answered)).toContain('UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
+    expect(jobNamed(other.replicationJobId)).toEqual({ ...other, frequency: 6, description: 'db' });
+    expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(other.replicationJobId)!]);
+    expect(jobNamed(old.replicationJobId)?.serverId).toBe(SERVER);
+  });
+});
+
+describe('refusals: the Create fails before any change, and the job is left exactly as it was', () => {
+  async function expectRefused(seed: (cfn: CfnDriver) => EmulatedJob, props: Partial<ReplicationJobProps>, reason: RegExp): Promise<void> {
+    const { cfn } = await stackWith(props);
+    const existing = seed(cfn);
+    const failed = await cfn.create();
+    expectAnsweredInTime(failed);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.reason).toMatch(reason);
+    expect(failed.reason).toContain(existing.replicationJobId);
+    const rollback = await cfn.delete();
+    expect(rollback.status).toBe('SUCCESS');
+    expect(changesTo(existing.replicationJobId)).toEqual([]);
+    expectNothingLeakedNothingLost(emulator, [cfn], [existing]);
+  }
+
+  test.each([
+    ['another stack', 'web [cfn:OtherStack/Job/0badc0de]', /created by another CloudFormation resource \[cfn:OtherStack\/Job\/0badc0de\]/],
+    ['another resource of this stack', 'web [cfn:SmsJobs/OtherJob/0badc0de/12345678/adopted]', /created by another CloudFormation resource/],
+    ['an earlier stack of this name', 'web [cfn:SmsJobs/<logical id>/0badc0de]', /earlier stack of this name.*remove the marker/],
+  ])('a job that carries the marker of %s is never adopted', async (_, description, reason) => {
+    await expectRefused((cfn) => consoleJob({ description: description.replace('<logical id>', cfn.logicalIds[0]) }), {}, reason);
+  });
+
+  test('runOnce differs from the job\'s', async () => {
+    await expectRefused(() => consoleJob({ runOnce: true, frequency: undefined }), { frequency: undefined },
+      /^ExistingJobRunOnceDiffers: .* has runOnce true, the template false, .* Set runOnce: true on the ReplicationJob to adopt it/);
+  });
+
+  test.each(['FAILED', 'PAUSED_ON_FAILURE', 'COMPLETED'] as const)('the job is %s', async (state) => {
+    await expectRefused(() => consoleJob({ state, statusMessage: 'Connector unreachable' }), {}, new RegExp(`^ExistingJobNotAdoptable: .* is ${state} \\(Connector unreachable\\).*Bring the job back to ACTIVE`));
+  });
+
+  test('without ADOPT, a job made outside CloudFormation is refused, and the Reason says how to adopt it', async () => {
+    await expectRefused(() => consoleJob(), { existingJob: undefined, seedReplicationTime: new Date(Date.now() + 86_400_000) },
+      /^ReplicationJobAlreadyExistsException: .*created outside CloudFormation.*existingJob: ExistingJobPolicy.ADOPT/);
+  });
+});
+
+describe('at-least-once delivery of the adopting Create', () => {
+  test('delivered twice, one after the other: one job, adopted once, both answers SUCCESS with its id', async () => {
+    const existing = consoleJob();
+    const { cfn } = await stackWith();
+    const first = await cfn.create();
+    const second = await cfn.redeliver(first.event);
+    expect([first.status, second.status]).toEqual(['SUCCESS', 'SUCCESS']);
+    expect([first.physicalResourceId, second.physicalResourceId]).toEqual([existing.replicationJobId, existing.replicationJobId]);
+    expect(changesTo(existing.replicationJobId)).toEqual(['UpdateReplicationJob']);
+    expect(jobNamed(existing.replicationJobId)?.description).toBe(`db ${adoptedMarkerOf(cfn, first.event.RequestId)}`);
+    expectNothingLeakedNothingLost(emulator, [cfn]);
+  });
+
+  test('delivered twice at once: one job, marked once, both answers SUCCESS with its id', async () => {
+    const existing = consoleJob();
+    const { cfn } = await stackWith();
+    const deliveries = await cfn.createDelivered(2);
+    const answers = cfn.putsFor(deliveries[0].event).filter((p) => p.answered === 200).map((p) => JSON.parse(p.body));
+    expect(answers.map((a) => [a.Status, a.PhysicalResourceId])).toEqual([
+      ['SUCCESS', existing.replicationJobId], ['SUCCESS', existing.replicationJobId],
+    ]);
+    expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
+    expect(emulator.jobs()).toEqual([{ ...existing, frequency: 6, description: `db ${adoptedMarkerOf(cfn, deliveries[0].event.RequestId)}` }]);
+  });
+});
