@@ -94,7 +94,6 @@ describe('existingJob', () => {
     expect(job.UpdateReplacePolicy).toBeUndefined();
   });
 
-
   test('a past seed time draws no warning with ADOPT, and still does without it', () => {
     const past = new Date(Date.now() - 30 * DAY);
     const adopting = new Stack(new App(), 'Jobs', { env });
