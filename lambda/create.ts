@@ -7,6 +7,7 @@ import { Budget } from './budget';
 import { adopt, changesFor, sendUpdate } from './job-update';
 import { Marker, describedWithMarker, isAdoptedBy, isMadeBy, isOwnedBy, markerOf, parseMarker } from './ownership';
 import { InvalidPropertyError, JobProperties } from './properties';
+import { seedForCreate } from './seed';
 import { RefusedError, call, isServiceAnswer, jobOfServer, sms, wasRefusedOutright } from './sms';
 
 /**
@@ -46,7 +47,7 @@ export async function createOrAdopt(props: JobProperties, marker: Marker, budget
   try {
     const created = await call('CreateReplicationJob', (abortSignal) => sms.send(new CreateReplicationJobCommand({
       serverId: props.serverId,
-      seedReplicationTime: props.seedReplicationTime,
+      seedReplicationTime: seedForCreate(props.seedReplicationTime),
       frequency: props.frequency,
       runOnce: props.runOnce,
       licenseType: props.licenseType,
@@ -115,7 +116,7 @@ async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marke
       `and SMS cannot change runOnce; the job was left as it was. Set runOnce: ${job.runOnce ?? false} on the ReplicationJob to adopt it, ` +
       'or delete the job to have a new one created.'));
   }
-  const seedMoved = job.seedReplicationTime?.getTime() !== props.seedReplicationTime.getTime();
+  const seedMoved = props.seedReplicationTime !== undefined && job.seedReplicationTime?.getTime() !== props.seedReplicationTime.getTime();
   const input = changesFor(job, props, { ...marker, adopted: true }, seedMoved)!;
   console.log(JSON.stringify({ message: 'adopting a job made outside CloudFormation', replicationJobId: jobId, changes: input }));
   try {
@@ -160,9 +161,13 @@ const NEW_JOB_LEAD_MS = 15 * 60_000;
 /**
  * The seed time for a job created again after it disappeared outside CloudFormation: the template's, if still ahead;
  * else the next time on the template's schedule (the seed time plus whole periods of `frequency` hours, or of a day
- * without one) that is at least 15 minutes ahead, since SMS refuses a seed time in the past.
+ * without one) that is at least 15 minutes ahead, since SMS refuses a seed time in the past. Without a seed time, none:
+ * the new job's first run starts as soon as possible (seedForCreate).
  */
-export function seedForNewJob(props: JobProperties, now = Date.now()): Date {
+export function seedForNewJob(props: JobProperties, now = Date.now()): Date | undefined {
+  if (!props.seedReplicationTime) {
+    return undefined;
+  }
   const seed = props.seedReplicationTime.getTime();
   if (seed >= now + NEW_JOB_LEAD_MS) {
     return props.seedReplicationTime;

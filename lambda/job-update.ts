@@ -28,7 +28,7 @@ export async function adopt(job: ReplicationJob, props: JobProperties, event: Ma
   refuseRunOnceChange(job, props, 'adopt');
   const kept = parseMarker(job.description);
   const marker = options.retoken || !kept ? { ...event, adopted: kept?.adopted ?? false } : kept;
-  const seedMoved = job.seedReplicationTime?.getTime() !== props.seedReplicationTime.getTime();
+  const seedMoved = props.seedReplicationTime !== undefined && job.seedReplicationTime?.getTime() !== props.seedReplicationTime.getTime();
   const input = changesFor(job, props, marker, seedMoved);
   console.log(JSON.stringify({ message: 'adopting the job this resource made already', replicationJobId: jobId, changes: input }));
   if (input) {
@@ -76,7 +76,7 @@ export function changesFor(job: ReplicationJob, props: JobProperties, marker: Ma
     kmsKeyId: differs(props.kmsKeyId, job.kmsKeyId),
     // A changed seed time moves the next run. A time already past (e.g. the old one, during a rollback) cannot be
     // scheduled, and the job keeps its schedule.
-    nextReplicationRunStartTime: seedMoved && seed.getTime() > Date.now()
+    nextReplicationRunStartTime: seed && seedMoved && seed.getTime() > Date.now()
       && job.nextReplicationRunStartTime?.getTime() !== seed.getTime() ? seed : undefined,
   };
   const changed = Object.entries(changes).some(([key, value]) => key !== 'replicationJobId' && value !== undefined);

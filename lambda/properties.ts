@@ -9,7 +9,8 @@
 /** A replication job as the template declares it, in the SMS API's types. */
 export interface JobProperties {
   readonly serverId: string;
-  readonly seedReplicationTime: Date;
+  /** Absent when the template has none: the first run then starts as soon as possible (seed.ts). */
+  readonly seedReplicationTime?: Date;
   readonly frequency?: number;
   readonly runOnce?: boolean;
   readonly licenseType?: 'AWS' | 'BYOL';
@@ -62,13 +63,9 @@ export function decodeProperties(raw: Record<string, unknown> | undefined): JobP
   if (serverId === undefined) {
     throw new InvalidPropertyError('Property ServerId is required: the ID of the server in the SMS server catalog.');
   }
-  const seedReplicationTime = timestamp(props, 'SeedReplicationTime');
-  if (seedReplicationTime === undefined) {
-    throw new InvalidPropertyError('Property SeedReplicationTime is required: an ISO-8601 date and time.');
-  }
   const decoded: JobProperties = {
     serverId,
-    seedReplicationTime,
+    seedReplicationTime: timestamp(props, 'SeedReplicationTime'),
     frequency: integer(props, 'Frequency', 1, 24, 'a whole number of hours from 1 to 24'),
     runOnce: boolean(props, 'RunOnce'),
     licenseType: oneOf(props, 'LicenseType', LICENSE_TYPES),

@@ -11,6 +11,7 @@ import { KEEP_EVERY_AMI, adopt, changesFor, markerToKeep, refuseRunOnceChange, s
 import { Marker, isAdoptedBy, isOwnedBy } from './ownership';
 import { isJobId } from './physical-id';
 import { InvalidPropertyError, JobProperties, decodeProperties, serverIdOf } from './properties';
+import { nextRunStart } from './seed';
 import { allJobs, call, describeError, isLive, liveJobOf, sms } from './sms';
 
 /** Brings the job to the new properties: in place, or by a replacement when the server (or a failed Create's id) changes. */
@@ -51,7 +52,7 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
     return createAgain(jobId, props, marker, budget);
   }
   refuseRunOnceChange(job, props, 'update');
-  const seedMoved = old.decoded?.seedReplicationTime.getTime() !== props.seedReplicationTime.getTime();
+  const seedMoved = nextRunStart(props.seedReplicationTime, old.decoded?.seedReplicationTime) !== undefined;
   const changes = changesFor(job, props, markerToKeep(job, marker), seedMoved);
   if (changes) {
     try {
@@ -68,10 +69,11 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
 
 /**
  * Whether a property SMS holds differs between the old and the new properties, a default spelled out or left out
- * counting as the same (`runOnce: false` and no runOnce). The server is compared by the caller.
+ * counting as the same (`runOnce: false` and no runOnce). The server is compared by the caller. A seed time counts
+ * only when it moves the next run: one that has passed, or was removed, asks SMS for nothing (seed.ts).
  */
 function holdsChanges(old: JobProperties, props: JobProperties): boolean {
-  return old.seedReplicationTime.getTime() !== props.seedReplicationTime.getTime()
+  return nextRunStart(props.seedReplicationTime, old.seedReplicationTime) !== undefined
     || old.frequency !== props.frequency
     || (old.runOnce ?? false) !== (props.runOnce ?? false)
     || old.licenseType !== props.licenseType

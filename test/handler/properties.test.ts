@@ -62,9 +62,10 @@ describe('decodeProperties', () => {
     expect(() => decodeProperties({ ...everyProp, Frequency: '6e0' })).toThrow(/Property Frequency .* got "6e0"/);
   });
 
-  test('requires ServerId and SeedReplicationTime', () => {
+  test('requires ServerId; SeedReplicationTime may be absent (the first run then starts as soon as possible)', () => {
     expect(() => decodeProperties({ SeedReplicationTime: '2027-01-04T02:00:00Z' })).toThrow(/Property ServerId is required/);
-    expect(() => decodeProperties({ ServerId: 's-1' })).toThrow(/Property SeedReplicationTime is required/);
+    expect(decodeProperties({ ServerId: 's-1' })).toMatchObject({ serverId: 's-1', seedReplicationTime: undefined });
+    expect(decodeProperties({ ServerId: 's-1', SeedReplicationTime: '' }).seedReplicationTime).toBeUndefined();
   });
 
   test('rejects unknown properties, naming the ones allowed', () => {
