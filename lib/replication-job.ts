@@ -62,13 +62,16 @@ export interface ReplicationJobProps {
   /**
    * The seed replication time: when the first replication run starts.
    *
-   * Changing it on an existing job moves the start of the job's next replication run, if the new time is in the future.
-   * A time in the past draws a synth warning (`cdk-sms-replication-job:seedTimeInPast`); once the job exists that is
-   * expected, and the warning can be acknowledged with `Annotations.of(job).acknowledgeWarning(...)`. A job created
-   * for a new `serverId` needs a seed time that is still in the future. With `existingJob: ExistingJobPolicy.ADOPT`
-   * there is no warning: an adopted job keeps its schedule when the time is past.
+   * It is read when the job is created: a time that has passed by then (for example when the same template is deployed
+   * to another stage months later) means "as soon as possible", like no time at all, and the provider sends SMS a time
+   * a few minutes ahead. Once the job exists, changing this to a future time moves the start of the job's next
+   * replication run; changing it to a past time, or removing it, changes nothing. Synthesis never depends on the day
+   * it runs: no warning appears or disappears with the calendar. With `existingJob: ExistingJobPolicy.ADOPT` a past
+   * time is expected: the adopted job keeps its schedule.
+   *
+   * @default - the first replication run starts as soon as SMS accepts the job, when it is created
    */
-  readonly seedReplicationTime: Date;
+  readonly seedReplicationTime?: Date;
 
   /**
    * The time between consecutive replication runs, a whole number of hours from 1 to 24.
@@ -98,10 +101,12 @@ export interface ReplicationJobProps {
   /**
    * The IAM role to be used by SMS, sent as its role name.
    *
-   * The provider is allowed `iam:PassRole` on it. Use `iam.Role.fromRoleName(this, 'Role', 'sms')` to name an
-   * existing role.
+   * Without it no role is sent, and SMS uses its service-linked role `AWSServiceRoleForSMS`, which it creates itself
+   * (the SMS User Guide's "Service-linked roles for AWS SMS"); the legacy `sms` role is no longer needed. The provider
+   * is allowed `iam:PassRole` on a role given here, to SMS only. With `encryptionKey`, the role is also granted what
+   * EBS needs of the key.
    *
-   * @default - SMS uses its default service role, `sms`
+   * @default - none is sent: SMS uses its service-linked role `AWSServiceRoleForSMS`
    */
   readonly role?: iam.IRole;
 
@@ -133,7 +138,12 @@ export interface ReplicationJobProps {
   /**
    * The KMS key for replication jobs that produce encrypted AMIs, sent as its key ARN.
    *
-   * Implies `encrypted: true`. The role SMS uses must be allowed to use the key.
+   * Implies `encrypted: true`. With `role`, the role is granted what EBS needs of the key to encrypt the AMIs
+   * (`kms:Decrypt`, `kms:DescribeKey`, `kms:GenerateDataKeyWithoutPlainText`, `kms:ReEncryptFrom`, `kms:ReEncryptTo`,
+   * and `kms:CreateGrant` for AWS resources only), the way aws-cdk-lib grants a key: in the role's policy (a policy
+   * attached to an imported role, unless it was imported with `mutable: false`), and in the key's policy too when the
+   * role is in another account. Without `role`, the key's policy must allow SMS's service-linked role (README, "A key
+   * without a role").
    *
    * @default - when `encrypted` is true, the account's default KMS key for EBS
    */
@@ -166,22 +176,27 @@ export interface ReplicationJobProps {
 }
 
 /**
- * The regions where SMS still had endpoints when it was removed from the AWS SDKs.
+ * The regions where SMS still had endpoints in the AWS SDKs' endpoint data (botocore's endpoints.json, from its cut of
+ * 2023-07-28 until SMS left the SDKs in 2025): what the SDKs listed, not a statement by AWS that SMS answers there.
  */
 const SMS_REGIONS = ['us-west-2', 'cn-north-1', 'us-gov-west-1'];
 
 /** The most AMIs the SMS console lets a job keep. */
 const MAX_AMIS_TO_KEEP = 270;
 
-/** How far ahead a seed time may be before it looks like a mistake. */
-const SEED_HORIZON_DAYS = 30;
+/**
+ * What EBS needs of a customer managed key to encrypt the AMIs' snapshots for the role that copies them ("Requirements
+ * for Amazon EBS encryption", Amazon EBS User Guide). Its `kms:ReEncrypt` is written out as the two actions, without a
+ * wildcard. `kms:CreateGrant` is granted apart, for AWS resources only.
+ */
+const EBS_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlainText', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
 
 /**
  * An AWS Server Migration Service (SMS) replication job, created, updated and deleted by a custom resource.
  *
  * Every ReplicationJob in a stack shares one Lambda function (with one role, one policy and one log group) that
- * calls the SMS API. SMS is discontinued (no new customers since 2022; AWS Application Migration Service, MGN, is
- * its successor): this construct serves accounts that still use it.
+ * calls the SMS API. SMS is deprecated (AWS Application Migration Service, MGN, is its successor; README, "Service
+ * status"), and this construct has been verified against SMS's API model and an emulator of it, not against live SMS.
  *
  * @resource Custom::SmsReplicationJob
  */
@@ -228,6 +243,9 @@ export class ReplicationJob extends Resource implements IReplicationJob {
     const provider = ReplicationJobProvider.of(this);
     if (props.role) {
       provider.allowPassRole(props.role);
+      if (props.encryptionKey) {
+        this.grantKeyToRole(props.encryptionKey, props.role);
+      }
     }
 
     const adopt = props.existingJob === ExistingJobPolicy.ADOPT;
@@ -243,7 +261,7 @@ export class ReplicationJob extends Resource implements IReplicationJob {
       removalPolicy,
       properties: {
         ServerId: props.serverId,
-        SeedReplicationTime: props.seedReplicationTime.toISOString(),
+        SeedReplicationTime: props.seedReplicationTime?.toISOString(),
         Frequency: props.frequency?.toHours(),
         RunOnce: props.runOnce,
         LicenseType: props.licenseType,
@@ -280,6 +298,21 @@ export class ReplicationJob extends Resource implements IReplicationJob {
   }
 
   /**
+   * Lets the role SMS uses encrypt the AMIs with the key, as EBS requires, through `key.grant`, so aws-cdk-lib decides
+   * where the statements go, as for any grant: the role's policy (a role imported by name or ARN is mutable by
+   * default: a policy is attached to it), or the key's policy too when the role is in another account. A role imported
+   * with `mutable: false` takes nothing, by its importer's choice.
+   */
+  private grantKeyToRole(key: kms.IKey, role: iam.IRole): void {
+    key.grant(role, ...EBS_KEY_ACTIONS);
+    // EBS creates grants on the key for the volumes and snapshots it makes; nobody else may use this permission.
+    const createGrant = key.grant(role, 'kms:CreateGrant');
+    for (const statement of [createGrant.principalStatement, createGrant.resourceStatement]) {
+      statement?.addCondition('Bool', { 'kms:GrantIsForAWSResource': true });
+    }
+  }
+
+  /**
    * Throws for values SMS would refuse; warns about values it would take but that are likely mistakes.
    * (Not named `validate`: constructs 10.0.x, which aws-cdk-lib 2.176 accepts, refuses constructs with that method.)
    */
@@ -291,8 +324,7 @@ export class ReplicationJob extends Resource implements IReplicationJob {
     if (!Token.isUnresolved(props.serverId) && props.serverId.trim() === '') {
       fail('serverId must be the ID of a server in the SMS server catalog (such as s-12345678), got an empty string');
     }
-    const seed = props.seedReplicationTime.getTime();
-    if (isNaN(seed)) {
+    if (props.seedReplicationTime && isNaN(props.seedReplicationTime.getTime())) {
       fail('seedReplicationTime must be a valid Date, got an invalid Date');
     }
     if (props.frequency && !props.frequency.isUnresolved()) {
@@ -315,16 +347,11 @@ export class ReplicationJob extends Resource implements IReplicationJob {
       fail('removalPolicy must be RemovalPolicy.DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE, got SNAPSHOT (a replication job has no snapshot)');
     }
 
-    const warn = (id: string, message: string) => Annotations.of(this).addWarningV2(`cdk-sms-replication-job:${id}`, message);
-    const days = (seed - Date.now()) / 86_400_000;
-    if (days < 0 && props.existingJob !== ExistingJobPolicy.ADOPT) {
-      warn('seedTimeInPast', `seedReplicationTime ${props.seedReplicationTime.toISOString()} is in the past; SMS may refuse it when the job is created`);
-    } else if (days > SEED_HORIZON_DAYS) {
-      warn('seedTimeFarAhead', `seedReplicationTime ${props.seedReplicationTime.toISOString()} is more than ${SEED_HORIZON_DAYS} days ahead; the first replication run waits until then`);
-    }
+    // Nothing here may depend on the day synthesis runs (no check of the seed time against the clock): the same
+    // commit must synthesize the same template, with the same warnings, in every stage and on every day.
     const region = Stack.of(this).region;
     if (!Token.isUnresolved(region) && !SMS_REGIONS.includes(region)) {
-      warn('regionWithoutSms', `SMS had no endpoint in ${region} when it was discontinued; it had them only in ${SMS_REGIONS.join(', ')}`);
+      Annotations.of(this).addWarningV2('cdk-sms-replication-job:regionWithoutSms', `SMS had no endpoint in ${region} in the AWS SDKs' last endpoint data; it had them only in ${SMS_REGIONS.join(', ')}`);
     }
   }
 }

@@ -1,0 +1,95 @@
+import { App, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ReplicationJob } from '../lib';
+
+/** With both `role` and `encryptionKey`, the role gets what EBS needs of the key, the way aws-cdk-lib grants a key. */
+
+const EBS_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlainText', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+
+function newStack(): Stack {
+  return new Stack(new App(), 'TestStack', { env: { account: '123456789012', region: 'us-west-2' } });
+}
+
+/** Every statement of every IAM policy in the template that names a kms: action. */
+function kmsStatementsInIamPolicies(template: Template): any[] {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement)
+    .filter((s: any) => JSON.stringify(s.Action).includes('kms:'));
+}
+
+function keyPolicyOf(template: Template): any[] {
+  const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+  return key.Properties.KeyPolicy.Statement;
+}
+
+const keyArnOf = (stack: Stack, key: kms.Key) => ({ 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] });
+
+test('a role of the stack gets the EBS actions on the key, and kms:CreateGrant only for AWS resources, in its policy', () => {
+  const stack = newStack();
+  const key = new kms.Key(stack, 'Key');
+  const role = new iam.Role(stack, 'SmsRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
+  new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: key });
+  const template = Template.fromStack(stack);
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }],
+    PolicyDocument: {
+      Statement: Match.arrayEquals([
+        { Action: EBS_ACTIONS, Effect: 'Allow', Resource: keyArnOf(stack, key) },
+        { Action: 'kms:CreateGrant', Effect: 'Allow', Resource: keyArnOf(stack, key), Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } },
+      ]),
+    },
+  });
+});
+
+test('a role imported by name gets them in a policy attached to that name; the key policy is unchanged', () => {
+  const bare = newStack();
+  new kms.Key(bare, 'Key');
+
+  const stack = newStack();
+  const key = new kms.Key(stack, 'Key');
+  new ReplicationJob(stack, 'Job', { serverId: 's-1', role: iam.Role.fromRoleName(stack, 'SmsRole', 'MigrationReplication'), encryptionKey: key });
+  const template = Template.fromStack(stack);
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    Roles: ['MigrationReplication'],
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: EBS_ACTIONS, Resource: keyArnOf(stack, key) })]) },
+  });
+  expect(keyPolicyOf(template)).toEqual(keyPolicyOf(Template.fromStack(bare)));
+});
+
+test('a role in another account gets them in the key policy too, naming the role', () => {
+  const stack = newStack();
+  const key = new kms.Key(stack, 'Key');
+  const role = iam.Role.fromRoleArn(stack, 'SmsRole', 'arn:aws:iam::210987654321:role/MigrationReplication');
+  new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: key });
+  const principal = { AWS: 'arn:aws:iam::210987654321:role/MigrationReplication' };
+  expect(keyPolicyOf(Template.fromStack(stack))).toEqual(expect.arrayContaining([
+    expect.objectContaining({ Action: EBS_ACTIONS, Principal: principal, Resource: '*' }),
+    expect.objectContaining({ Action: 'kms:CreateGrant', Principal: principal, Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } }),
+  ]));
+});
+
+test('a role imported with mutable: false takes nothing, by its importer\'s choice, and the key policy is unchanged', () => {
+  const bare = newStack();
+  new kms.Key(bare, 'Key');
+
+  const stack = newStack();
+  const role = iam.Role.fromRoleArn(stack, 'SmsRole', 'arn:aws:iam::123456789012:role/MigrationReplication', { mutable: false });
+  new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: new kms.Key(stack, 'Key') });
+  const template = Template.fromStack(stack);
+  expect(kmsStatementsInIamPolicies(template)).toEqual([]);
+  expect(keyPolicyOf(template)).toEqual(keyPolicyOf(Template.fromStack(bare)));
+});
+
+test('without a role, or without a key, nothing is granted on any key', () => {
+  const bare = newStack();
+  new kms.Key(bare, 'Key');
+
+  const keyOnly = newStack();
+  new ReplicationJob(keyOnly, 'Job', { serverId: 's-1', encryptionKey: new kms.Key(keyOnly, 'Key') });
+  expect(kmsStatementsInIamPolicies(Template.fromStack(keyOnly))).toEqual([]);
+  expect(keyPolicyOf(Template.fromStack(keyOnly))).toEqual(keyPolicyOf(Template.fromStack(bare)));
+
+  const roleOnly = newStack();
+  new ReplicationJob(roleOnly, 'Job', { serverId: 's-1', role: iam.Role.fromRoleName(roleOnly, 'SmsRole', 'MigrationReplication') });
+  expect(kmsStatementsInIamPolicies(Template.fromStack(roleOnly))).toEqual([]);
+});
