@@ -243,9 +243,6 @@ export class ReplicationJob extends Resource implements IReplicationJob {
     const provider = ReplicationJobProvider.of(this);
     if (props.role) {
       provider.allowPassRole(props.role);
-      if (props.encryptionKey) {
-        this.grantKeyToRole(props.encryptionKey, props.role);
-      }
     }
 
     const adopt = props.existingJob === ExistingJobPolicy.ADOPT;
@@ -275,6 +272,9 @@ export class ReplicationJob extends Resource implements IReplicationJob {
       },
     });
     resource.node.addDependency(provider._jobDependency);
+    if (props.role && props.encryptionKey) {
+      this.grantKeyToRole(props.encryptionKey, props.role, resource);
+    }
     if (removalPolicy === RemovalPolicy.DESTROY) {
       // "Delete" is CloudFormation's default for both; writing them costs 67 template bytes a job (bench/RESULTS.md).
       const cfnResource = resource.node.defaultChild as CfnResource;
@@ -303,12 +303,19 @@ export class ReplicationJob extends Resource implements IReplicationJob {
    * default: a policy is attached to it), or the key's policy too when the role is in another account. A role imported
    * with `mutable: false` takes nothing, by its importer's choice.
    */
-  private grantKeyToRole(key: kms.IKey, role: iam.IRole): void {
-    key.grant(role, ...EBS_KEY_ACTIONS);
+  private grantKeyToRole(key: kms.IKey, role: iam.IRole, job: CustomResource): void {
+    const use = key.grant(role, ...EBS_KEY_ACTIONS);
     // EBS creates grants on the key for the volumes and snapshots it makes; nobody else may use this permission.
     const createGrant = key.grant(role, 'kms:CreateGrant');
     for (const statement of [createGrant.principalStatement, createGrant.resourceStatement]) {
       statement?.addCondition('Bool', { 'kms:GrantIsForAWSResource': true });
+    }
+    // The first run may start minutes after the job is created: the role's policy is in place before then. (A key
+    // policy statement needs nothing: KmsKeyId names the key, so the job already follows it and its policy.)
+    for (const grant of [use, createGrant]) {
+      if (!grant.resourceStatement) {
+        grant.applyBefore(job);
+      }
     }
   }
 

@@ -11,10 +11,11 @@ const app = new App();
 const stack = new Stack(app, 'IntegSmsReplicationJob', { env: { account: '123456789012', region: 'us-west-2' } });
 const seedReplicationTime = new Date('2027-01-04T02:00:00Z');
 
-// The fewest props: only ServerId and SeedReplicationTime reach the custom resource.
-new ReplicationJob(stack, 'Minimal', { serverId: 's-11111111', seedReplicationTime });
+// The fewest props: only ServerId reaches the custom resource (SMS's service-linked role, first run as soon as possible).
+new ReplicationJob(stack, 'Minimal', { serverId: 's-11111111' });
 
-// Every prop, with a role to pass and a key: the policy gains iam:PassRole, the job KmsKeyId and Encrypted.
+// Every prop, with a role to pass and a key: the provider's policy gains iam:PassRole, the role's policy the key's use
+// for EBS, the job KmsKeyId and Encrypted.
 const role = new iam.Role(stack, 'SmsRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
 new ReplicationJob(stack, 'Full', {
   serverId: 's-22222222',

@@ -93,3 +93,14 @@ test('without a role, or without a key, nothing is granted on any key', () => {
   new ReplicationJob(roleOnly, 'Job', { serverId: 's-1', role: iam.Role.fromRoleName(roleOnly, 'SmsRole', 'MigrationReplication') });
   expect(kmsStatementsInIamPolicies(Template.fromStack(roleOnly))).toEqual([]);
 });
+
+test('the job is created after the grant is in place', () => {
+  const stack = newStack();
+  const role = new iam.Role(stack, 'SmsRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
+  new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: new kms.Key(stack, 'Key') });
+  const template = Template.fromStack(stack);
+  const [grantPolicy] = Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SmsRole') }] } }));
+  expect(grantPolicy).toBeDefined();
+  const [job] = Object.values(template.findResources('Custom::SmsReplicationJob'));
+  expect(job.DependsOn).toContain(grantPolicy);
+});

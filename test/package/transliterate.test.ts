@@ -25,7 +25,7 @@ test('Python: module cdk_sms_replication_job has ReplicationJob, its props in sn
   expect(init).toMatch(/^class ReplicationJob\(/m);
   expect(init).toMatch(/^class ReplicationJobProps:/m);
   expect(init).toMatch(/^class LicenseType\(enum\.Enum\):/m);
-  for (const prop of ['server_id', 'seed_replication_time: datetime.datetime', 'frequency', 'run_once', 'license_type', 'role', 'description', 'number_of_recent_amis_to_keep', 'encrypted', 'encryption_key', 'removal_policy']) {
+  for (const prop of ['server_id', 'seed_replication_time: typing.Optional[datetime.datetime]', 'frequency', 'run_once', 'license_type', 'role', 'description', 'number_of_recent_amis_to_keep', 'encrypted', 'encryption_key', 'removal_policy']) {
     expect(init).toContain(prop);
   }
   expect(init).toContain('def from_replication_job_id(');
