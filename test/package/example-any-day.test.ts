@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+const ROOT = path.join(__dirname, '..', '..');
 const STACK = 'SmsReplicationJobExample';
 const YEAR = 365 * 86_400_000;
 
@@ -27,10 +28,11 @@ function annotations(outdir: string, level: 'warning' | 'error'): string[] {
   return found;
 }
 
-/** Runs example/app.ts in this process with the clock at `now`, and reads what it wrote. */
+/** Runs example/app.ts in this process, with cdk.json's context as the CLI passes it and the clock at `now`. */
 function synthesizeExampleAt(now: number): { template: string; warnings: string[]; errors: string[] } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-day-'));
   process.env.CDK_OUTDIR = outdir;
+  process.env.CDK_CONTEXT_JSON = JSON.stringify(JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context);
   jest.useFakeTimers({
     now,
     doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
@@ -46,6 +48,7 @@ function synthesizeExampleAt(now: number): { template: string; warnings: string[
   } finally {
     jest.useRealTimers();
     delete process.env.CDK_OUTDIR;
+    delete process.env.CDK_CONTEXT_JSON;
     fs.rmSync(outdir, { recursive: true, force: true });
   }
 }
