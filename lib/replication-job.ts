@@ -12,6 +12,7 @@ import {
   aws_kms as kms,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { grantKeyForEbs } from './private/ebs-key';
 import { ReplicationJobProvider } from './private/provider';
 import { SERVICE_TIMEOUT_SECONDS } from './private/timing';
 
@@ -185,13 +186,6 @@ const SMS_REGIONS = ['us-west-2', 'cn-north-1', 'us-gov-west-1'];
 const MAX_AMIS_TO_KEEP = 270;
 
 /**
- * What EBS needs of a customer managed key to encrypt the AMIs' snapshots for the role that copies them ("Requirements
- * for Amazon EBS encryption", Amazon EBS User Guide). Its `kms:ReEncrypt` is written out as the two actions, without a
- * wildcard. `kms:CreateGrant` is granted apart, for AWS resources only.
- */
-const EBS_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlainText', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
-
-/**
  * An AWS Server Migration Service (SMS) replication job, created, updated and deleted by a custom resource.
  *
  * Every ReplicationJob in a stack shares one Lambda function (with one role, one policy and one log group) that
@@ -273,7 +267,7 @@ export class ReplicationJob extends Resource implements IReplicationJob {
     });
     resource.node.addDependency(provider._jobDependency);
     if (props.role && props.encryptionKey) {
-      this.grantKeyToRole(props.encryptionKey, props.role, resource);
+      grantKeyForEbs(props.encryptionKey, props.role, resource);
     }
     if (removalPolicy === RemovalPolicy.DESTROY) {
       // "Delete" is CloudFormation's default for both; writing them costs 67 template bytes a job (bench/RESULTS.md).
@@ -295,28 +289,6 @@ export class ReplicationJob extends Resource implements IReplicationJob {
    */
   public applyRemovalPolicy(policy: RemovalPolicy): void {
     this.resource.applyRemovalPolicy(policy);
-  }
-
-  /**
-   * Lets the role SMS uses encrypt the AMIs with the key, as EBS requires, through `key.grant`, so aws-cdk-lib decides
-   * where the statements go, as for any grant: the role's policy (a role imported by name or ARN is mutable by
-   * default: a policy is attached to it), or the key's policy too when the role is in another account. A role imported
-   * with `mutable: false` takes nothing, by its importer's choice.
-   */
-  private grantKeyToRole(key: kms.IKey, role: iam.IRole, job: CustomResource): void {
-    const use = key.grant(role, ...EBS_KEY_ACTIONS);
-    // EBS creates grants on the key for the volumes and snapshots it makes; nobody else may use this permission.
-    const createGrant = key.grant(role, 'kms:CreateGrant');
-    for (const statement of [createGrant.principalStatement, createGrant.resourceStatement]) {
-      statement?.addCondition('Bool', { 'kms:GrantIsForAWSResource': true });
-    }
-    // The first run may start minutes after the job is created: the role's policy is in place before then. (A key
-    // policy statement needs nothing: KmsKeyId names the key, so the job already follows it and its policy.)
-    for (const grant of [use, createGrant]) {
-      if (!grant.resourceStatement) {
-        grant.applyBefore(job);
-      }
-    }
   }
 
   /**
