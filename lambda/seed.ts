@@ -7,10 +7,10 @@
 /**
  * How far ahead of now the first run of an "as soon as possible" job is scheduled: 5 minutes. CreateReplicationJob
  * needs a time that is still ahead when SMS reads it, and the request may reach SMS well after the time is computed:
- * the client retries throttling and 5xx answers until the invocation's work deadline (the function's timeout is 90 s)
- * and Lambda's and SMS's clocks may differ by a little. 5 minutes outlasts all of that several times over, while a
- * replication run takes hours and runs at most hourly, so starting it 5 minutes later costs nothing that matters.
- * A test keeps the margin above the function's timeout.
+ * the client retries throttling and 5xx answers until the invocation's work deadline, within the function's timeout
+ * (budget.ts and the provider set it, a few minutes at most), and Lambda's and SMS's clocks may differ by a little.
+ * 5 minutes outlasts that, while a replication run takes hours and runs at most hourly, so starting it 5 minutes later
+ * costs nothing that matters. A test (replication-job.test.ts) keeps the margin above the function's timeout.
  */
 export const SEED_MARGIN_MS = 5 * 60_000;
 
