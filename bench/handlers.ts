@@ -8,6 +8,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CloudFormationApi } from '../test/harness/cfn-api';
 import { SmsEmulator } from '../test/harness/sms-emulator';
 import { AnswerServer, CfnAnswer } from './answer-server';
 import { Library } from './stacks';
@@ -56,8 +57,18 @@ export interface WarmRuns {
 
 const STACK_ID = 'arn:aws:cloudformation:us-west-2:123456789012:stack/BenchStack/5f8d4e70-8c1a-11ef-9a7b-0a1b2c3d4e5f';
 
+/**
+ * The bench stack's status, which the handler reads with DescribeStacks before each write (lambda/rollback.ts): the
+ * phases set it as CloudFormation would (CREATE_IN_PROGRESS while it creates, UPDATE_IN_PROGRESS while it replaces).
+ */
+export interface BenchStack {
+  status: string;
+}
+
 export class HandlerBench {
   static async start(workDir: string): Promise<HandlerBench> {
+    const stack: BenchStack = { status: 'CREATE_IN_PROGRESS' };
+    const cloudFormation = await CloudFormationApi.start({ stackId: STACK_ID, stackName: 'BenchStack', status: () => stack.status });
     const answers = await AnswerServer.start(workDir);
     const handlers = {} as Record<Library, string>;
     for (const library of ['ours', 'baseline'] as Library[]) {
@@ -66,13 +77,15 @@ export class HandlerBench {
       await copyWhenPresent(HANDLER_SOURCES[library], path.join(dir, 'index.js'));
       handlers[library] = path.join(dir, 'index.js');
     }
-    return new HandlerBench(workDir, answers, handlers);
+    return new HandlerBench(workDir, answers, handlers, stack, cloudFormation);
   }
 
   private constructor(
     private readonly workDir: string,
     readonly answers: AnswerServer,
     private readonly handlers: Record<Library, string>,
+    readonly stack: BenchStack,
+    readonly cloudFormation: CloudFormationApi,
   ) {}
 
   /** The answer server listens on 443 (no port redirection needed). */
@@ -168,7 +181,7 @@ export class HandlerBench {
       });
       return { child, ready };
     });
-    const pool = new HandlerPool(children.map((c) => c.child), (event, url) => this.cfnEvent(event, url), this.answers, timeoutMs);
+    const pool = new HandlerPool(children.map((c) => c.child), (event, url) => this.cfnEvent(event, url), this.answers, timeoutMs, this.stack, this.cloudFormation);
     try {
       await Promise.all(children.map((c) => c.ready));
       for (const child of pool.children) {
@@ -183,7 +196,7 @@ export class HandlerBench {
   }
 
   async close(): Promise<void> {
-    await this.answers.close();
+    await Promise.all([this.answers.close(), this.cloudFormation.close()]);
   }
 
   private cfnEvent(event: EventTemplate, responseUrl: string): Record<string, unknown> {
@@ -210,6 +223,7 @@ export class HandlerBench {
       AWS_CONFIG_FILE: path.join(this.workDir, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(this.workDir, 'no-aws-credentials'),
       AWS_ENDPOINT_URL_SMS: sms.endpoint,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: this.cloudFormation.endpoint,
       ...this.answers.clientEnv(),
     };
   }
@@ -222,6 +236,8 @@ export class HandlerPool {
     private readonly cfnEvent: (event: EventTemplate, responseUrl: string) => Record<string, unknown>,
     private readonly answers: AnswerServer,
     private readonly timeoutMs: number,
+    readonly stack: BenchStack,
+    readonly cloudFormation: CloudFormationApi,
   ) {}
 
   /**

@@ -19,6 +19,11 @@ const PSEUDO: Record<string, string> = {
   'AWS::URLSuffix': 'amazonaws.com',
 };
 
+/** A stack's ARN as CloudFormation writes it (`AWS::StackId`), with a fixed id: sized like a real one. */
+function stackIdOf(stackName: string): string {
+  return `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${stackName}/5f8d4e70-8c1a-11ef-9a7b-0a1b2c3d4e5f`;
+}
+
 /**
  * The name CloudFormation generates for a resource without one: `<stack>-<logical id>-<12 random characters>`,
  * cut to the service's maximum length. The random part is a fixed stand-in of the same length.
@@ -71,7 +76,7 @@ export function resolve(value: Json, template: Template, stackName: string): Jso
     const [fn] = keys;
     const arg = value[fn];
     if (fn === 'Ref') {
-      const out = PSEUDO[arg] ?? (arg === 'AWS::StackName' ? stackName : physical(stackName, template, arg)?.ref);
+      const out = PSEUDO[arg] ?? (arg === 'AWS::StackName' ? stackName : arg === 'AWS::StackId' ? stackIdOf(stackName) : physical(stackName, template, arg)?.ref);
       if (out === undefined) throw new Error(`cannot resolve Ref ${arg}`);
       return out;
     }

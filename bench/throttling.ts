@@ -52,6 +52,8 @@ export interface Phase {
   readonly lastAnswerMs: number;
   /** SMS requests the batch made, throttled ones included. */
   readonly requests: number;
+  /** DescribeStacks requests the batch made: one before each attempt of a write (lambda/rollback.ts). */
+  readonly describeStacks: number;
   /** The first FAILED answer's Reason, if any. */
   readonly failure?: string;
 }
@@ -127,12 +129,14 @@ export async function bundles(workDir: string, strategies: Strategy[]): Promise<
 
 /** N Creates at once, then the N Deletes CloudFormation sends for them (even a failed Create's), throttled above `rate`. */
 export async function deploy(pool: HandlerPool, sms: SmsEmulator, strategy: Strategy, rate: number, creates: EventTemplate[], withDeletes = true): Promise<DeployRun> {
+  pool.stack.status = 'CREATE_IN_PROGRESS';
   const created = await measure(pool, sms, creates, rate);
   const jobsAfterCreates = sms.jobs().length;
   const jobsMade = sms.requests.slice(created.firstRequest).filter((r) => r.operation === 'CreateReplicationJob' && r.outcome === 'ok').length;
   const run = { strategy: strategy.name, rate, creates: created.phase, jobsAfterCreates, jobsMade };
   if (!withDeletes) return run;
   const deletes = creates.map((event, i): EventTemplate => ({ ...event, RequestType: 'Delete', PhysicalResourceId: created.answers[i].PhysicalResourceId }));
+  pool.stack.status = 'DELETE_IN_PROGRESS';
   const deleted = await measure(pool, sms, deletes, rate);
   return { ...run, deletes: deleted.phase, jobsLeft: sms.jobs().length };
 }
@@ -143,6 +147,7 @@ export async function deploy(pool: HandlerPool, sms: SmsEmulator, strategy: Stra
  */
 export async function replace(pool: HandlerPool, sms: SmsEmulator, strategy: Strategy, rate: number,
   creates: EventTemplate[], newServers: string[]): Promise<ReplacementRun> {
+  pool.stack.status = 'CREATE_IN_PROGRESS';
   const created = await measure(pool, sms, creates, undefined);
   if (created.phase.succeeded !== creates.length) throw new Error(`${strategy.name}: unthrottled Creates failed: ${created.phase.failure}`);
   const updates = creates.map((event, i): EventTemplate => ({
@@ -152,11 +157,13 @@ export async function replace(pool: HandlerPool, sms: SmsEmulator, strategy: Str
     OldResourceProperties: event.ResourceProperties,
     ResourceProperties: { ...event.ResourceProperties, ServerId: newServers[i] },
   }));
+  pool.stack.status = 'UPDATE_IN_PROGRESS';
   const updated = await measure(pool, sms, updates, rate);
   let cleanup: Phase | undefined;
   // CloudFormation deletes the replaced jobs only after the whole stack update succeeded; otherwise it rolls back.
   if (updated.phase.succeeded === updates.length) {
     const deletes = creates.map((event, i): EventTemplate => ({ ...event, RequestType: 'Delete', PhysicalResourceId: created.answers[i].PhysicalResourceId }));
+    pool.stack.status = 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS';
     cleanup = (await measure(pool, sms, deletes, rate)).phase;
   }
   const jobs = sms.jobs();
@@ -173,6 +180,7 @@ async function measure(pool: HandlerPool, sms: SmsEmulator, events: EventTemplat
   await new Promise((resolve) => setTimeout(resolve, 1000));
   sms.throttleAbove(rate);
   const firstRequest = sms.requests.length;
+  const firstDescribe = pool.cloudFormation.describeStacksCalls().length;
   const results = await pool.batch(events);
   const answers = results.map((r) => r.answer);
   const phase: Phase = {
@@ -180,6 +188,7 @@ async function measure(pool: HandlerPool, sms: SmsEmulator, events: EventTemplat
     succeeded: answers.filter((a) => a.Status === 'SUCCESS').length,
     lastAnswerMs: Math.max(...results.map((r) => r.ms)),
     requests: sms.requests.length - firstRequest,
+    describeStacks: pool.cloudFormation.describeStacksCalls().length - firstDescribe,
     failure: answers.find((a) => a.Status !== 'SUCCESS')?.Reason,
   };
   return { answers, phase, firstRequest };
@@ -242,12 +251,12 @@ export function renderThrottling(strategies: Strategy[], deploys: DeployRun[], r
   ];
   const withDeletes = deploys.some((d) => d.deletes);
   const deployTable = table(
-    ['R (req/s)', 'N/R (s)', 'retry strategy', 'Creates succeeded', 'last Create answer (s)', 'requests per Create', 'jobs made',
+    ['R (req/s)', 'N/R (s)', 'retry strategy', 'Creates succeeded', 'last Create answer (s)', 'requests per Create', 'DescribeStacks per Create', 'jobs made',
       ...(withDeletes ? ['Deletes succeeded', 'last Delete answer (s)', 'requests per Delete', 'jobs left'] : [])],
     deploys.map((d) => {
       const n = d.creates.events;
       const limitMs = 1.5 * (n / d.rate) * 1000;
-      return [String(d.rate), String(n / d.rate), d.strategy, ...phaseCells(d.creates, limitMs),
+      return [String(d.rate), String(n / d.rate), d.strategy, ...phaseCells(d.creates, limitMs), (d.creates.describeStacks / n).toFixed(1),
         mark(d.jobsMade === n && d.jobsAfterCreates === n, `${d.jobsMade} (${d.jobsAfterCreates} held)`),
         ...(d.deletes ? [...phaseCells(d.deletes, limitMs), mark(d.jobsLeft === 0, String(d.jobsLeft))] : [])];
     }),
