@@ -109,10 +109,14 @@ export async function bundles(workDir: string, strategies: Strategy[]): Promise<
       absWorkingDir: path.join(__dirname, '..'),
       entryPoints: ['lambda/index.ts'],
       outfile,
+      // As scripts/bundle-handler.mjs builds the shipped handler, so that only the retry strategy differs.
       bundle: true,
       platform: 'node',
-      target: 'node22',
+      target: 'node24',
       format: 'cjs',
+      mainFields: ['module', 'main'],
+      minify: true,
+      legalComments: 'none',
       logLevel: 'warning',
       plugins: [{
         name: 'retry-strategy',

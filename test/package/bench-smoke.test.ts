@@ -1,0 +1,39 @@
+/**
+ * `npm run bench` is how issue 9's numbers are produced, and nothing else runs it: a handler change it does not model
+ * (a new call, a new intrinsic in the template) breaks it silently. This runs its throttled deploy end to end on three
+ * jobs, the shipped handler and 0.1.0's, unthrottled enough to take seconds.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { HandlerBench } from '../../bench/handlers';
+import { seedTime } from '../../bench/stacks';
+import { OLD, SHIPPED, deployEvents, throttlingMatrix } from '../../bench/throttling';
+
+jest.setTimeout(120_000);
+
+test('the bench deploys and deletes three jobs with the shipped handler and the old one', async () => {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    const { creates, servers, newServers } = deployEvents(3, seedTime(), path.join(workDir, 'cdk.out'));
+    expect(creates).toHaveLength(3);
+    const bench = await HandlerBench.start(workDir);
+    try {
+      const { deploys, replacements } = await throttlingMatrix(bench, workDir, [SHIPPED, OLD], creates, servers, newServers,
+        () => undefined, { rates: [10], replacement: true });
+      for (const run of deploys) {
+        expect({ strategy: run.strategy, created: run.creates.succeeded, made: run.jobsMade, deleted: run.deletes?.succeeded, left: run.jobsLeft })
+          .toEqual({ strategy: run.strategy, created: 3, made: 3, deleted: 3, left: 0 });
+      }
+      // Each handler reads its stack's status before its write (only the retry strategy differs between them).
+      expect(deploys.map((d) => d.creates.describeStacks >= d.creates.events)).toEqual([true, true]);
+      for (const run of replacements) {
+        expect({ strategy: run.strategy, left: run.jobsLeft, moved: run.jobsOnNewServers }).toEqual({ strategy: run.strategy, left: 3, moved: 3 });
+      }
+    } finally {
+      await bench.close();
+    }
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+});
