@@ -37,8 +37,8 @@ export function createMadeNoJob(e: unknown): boolean {
  */
 export async function createOrAdopt(props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
   if (props.existingJob === 'ADOPT') {
-    // Look first: CreateReplicationJob for a server that has a job would carry the template's seed time, often past
-    // for a job being adopted, which SMS may refuse before it says that the job exists.
+    // Look first: the job to adopt is the likely case, and one listing finds it; a CreateReplicationJob for a server
+    // that has a job could fail on another parameter before SMS says that the job exists.
     const job = await jobOfServer(props.serverId, budget.work);
     if (job) {
       return isOwnedBy(job.description, marker.owner) ? adoptOwn(job, props, marker, budget) : adoptFromOutside(job, props, marker, budget);

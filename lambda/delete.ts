@@ -9,7 +9,7 @@ import { isAdoptedBy, isMadeBy, isOwnedBy, markerText, tokenOf, withoutMarker } 
 import { parsePhysicalId } from './physical-id';
 import { adoptsExistingJob, serverIdOf } from './properties';
 import { call, describeError, jobById, jobOfServer, sms } from './sms';
-import { stackStatus } from './stack-status';
+import { describeStack } from './stack-status';
 
 /**
  * Deletes the job. A job already gone is fine. The id of a Create that SMS refused names no job: nothing to do, and no
@@ -40,28 +40,22 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
     case 'failed':
       await deleteJobMadeBy(serverId, owner, tokenOf(id.requestId), budget);
       break;
-    default: {
-      // Not an id this provider answers with (e.g. one CloudFormation made up for an unanswered Create): any job
-      // with this resource's marker, as before tokens existed.
-      const job = serverId ? await jobOfServer(serverId, budget.work) : undefined;
-      if (job && isAdoptedBy(job.description, owner)) {
-        await releaseJob(job, budget);
-      } else if (job && isOwnedBy(job.description, owner)) {
-        await deleteJob(job.replicationJobId!, budget);
-      }
-    }
+    default:
+      // Not an id this provider answers with (e.g. one CloudFormation made up for a Create it cancelled, or that never
+      // answered): any job with this resource's marker, as before tokens existed.
+      await deleteJobMadeBy(serverId, owner, undefined, budget);
   }
   return physicalId;
 }
 
 /**
- * Deletes the server's job if the failed Create with this token made it. When SMS cannot be asked within the budget
- * (unreachable, or refusing the provider), the Delete still succeeds: the Create most likely failed the same way and
- * made nothing, and a job it did make carries the resource's marker, by which the next deployment of this resource
- * adopts it and the user finds it (README, "Errors you may meet"). Failing instead would leave the rollback stuck
- * until SMS answers.
+ * Deletes the server's job if the failed Create with this token made it (with no token: if any event of this resource
+ * made it). When SMS cannot be asked within the budget (unreachable, or refusing the provider), the Delete still
+ * succeeds: the Create most likely failed the same way and made nothing, and a job it did make carries the resource's
+ * marker, by which the next deployment of this resource adopts it and the user finds it (README, "Errors you may
+ * meet"). Failing instead would leave the rollback stuck (ROLLBACK_FAILED) until SMS answers.
  */
-async function deleteJobMadeBy(serverId: string | undefined, owner: string, token: string, budget: Budget): Promise<void> {
+async function deleteJobMadeBy(serverId: string | undefined, owner: string, token: string | undefined, budget: Budget): Promise<void> {
   if (!serverId) {
     return;
   }
@@ -73,12 +67,12 @@ async function deleteJobMadeBy(serverId: string | undefined, owner: string, toke
       message: 'could not look for a job the failed Create may have made; answering SUCCESS. If it made one, the job remains, '
         + 'with this marker in its description',
       serverId,
-      marker: markerText({ owner, token, adopted: false }),
+      marker: token === undefined ? `[cfn:${owner}/…]` : markerText({ owner, token, adopted: false }),
       error: describeError(e),
     }));
     return;
   }
-  if (job && isMadeBy(job.description, owner, token)) {
+  if (job && (token === undefined ? isOwnedBy(job.description, owner) : isMadeBy(job.description, owner, token))) {
     // A failed adopting Create's Delete is a rollback: the job existed before, and stays.
     await (isAdoptedBy(job.description, owner) ? releaseJob(job, budget) : deleteJob(job.replicationJobId!, budget));
   }
@@ -101,12 +95,19 @@ const REMOVAL_BY_USER = ['DELETE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGR
  * the job stays: a job kept by mistake can be deleted by hand, a job deleted by mistake is gone with its history.
  */
 async function keepsAdoptedJob(event: CloudFormationCustomResourceDeleteEvent, budget: Budget): Promise<boolean> {
-  const status = await stackStatus(event.StackId, budget.lookUp).catch((e) => {
+  const stack = await describeStack(event.StackId, budget.lookUp).catch((e) => {
     console.warn(JSON.stringify({ message: 'could not read the stack\'s status; keeping the adopted job', error: describeError(e) }));
     return undefined;
   });
-  const removal = status !== undefined && REMOVAL_BY_USER.includes(status);
-  console.log(JSON.stringify({ message: removal ? 'deleting the adopted job' : 'keeping the adopted job', stackStatus: status }));
+  // A nested stack is deleted both when its parent is deleted and when its parent's create or update that added it
+  // rolls back; its own DELETE_IN_PROGRESS cannot tell which, and reading the parent needs more than its own stack.
+  const nestedDeletion = stack?.status === 'DELETE_IN_PROGRESS' && stack.parentId !== undefined;
+  const removal = stack !== undefined && REMOVAL_BY_USER.includes(stack.status) && !nestedDeletion;
+  console.log(JSON.stringify({
+    message: removal ? 'deleting the adopted job' : 'keeping the adopted job',
+    stackStatus: stack?.status,
+    ...(nestedDeletion ? { why: 'a nested stack\'s deletion may be its parent\'s rollback', parentId: stack.parentId } : {}),
+  }));
   return !removal;
 }
 

@@ -14,7 +14,7 @@ import { onDelete } from './delete';
 import { eventMarker } from './ownership';
 import { failedCreateId } from './physical-id';
 import { decodeProperties } from './properties';
-import { follow, planOf } from './rollback';
+import { Plan, follow, planOf } from './rollback';
 import { RefusedError, describeError } from './sms';
 import { onUpdate } from './update';
 
@@ -34,8 +34,9 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   let answer: Answer;
   try {
     // A rollback that may race a cancelled event waits it out first; a forward event writes only while it is one.
-    await follow(await planOf(event, budget), event, budget);
-    const jobId = await dispatch(event, budget);
+    const plan = await planOf(event, budget);
+    await follow(plan, event, budget);
+    const jobId = await dispatch(event, plan, budget);
     answer = { status: 'SUCCESS', physicalResourceId: jobId, data: { ReplicationJobId: jobId } };
   } catch (e) {
     answer = {
@@ -57,14 +58,14 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   }
 }
 
-function dispatch(event: CloudFormationCustomResourceEvent, budget: Budget): Promise<string> {
+function dispatch(event: CloudFormationCustomResourceEvent, plan: Plan, budget: Budget): Promise<string> {
   // The owner is this resource; the token names this event, on any job it makes or adopts.
   const marker = eventMarker(event.StackId, event.LogicalResourceId, event.RequestId);
   switch (event.RequestType) {
     case 'Create':
       return createOrAdopt(decodeProperties(event.ResourceProperties), marker, budget);
     case 'Update':
-      return onUpdate(event, marker, budget);
+      return onUpdate(event, marker, budget, { rollingBack: plan.rollingBack === true });
     case 'Delete':
       return onDelete(event, marker.owner, budget);
     default:

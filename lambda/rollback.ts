@@ -32,6 +32,8 @@ export interface Plan {
   readonly writesWhile?: readonly string[];
   /** Why, for the log. */
   readonly why: string;
+  /** True when the stack's status said it is rolling back (an Update only). */
+  readonly rollingBack?: boolean;
 }
 
 /** The statuses in which a Create goes forward: the stack's creation, or an update that adds the resource. */
@@ -71,7 +73,7 @@ export async function planOf(event: CloudFormationCustomResourceEvent, budget: B
         return { waitMs: budget.writeLease, why: 'an Update whose stack status could not be read, taken as a rollback' };
       }
       return isRollingBack(status)
-        ? { waitMs: budget.writeLease, why: `an Update while the stack is ${status}: the Update it undoes may have been cancelled and still be writing` }
+        ? { waitMs: budget.writeLease, rollingBack: true, why: `an Update while the stack is ${status}: the Update it undoes may have been cancelled and still be writing` }
         : { waitMs: 0, writesWhile: UPDATE_GOES_FORWARD, why: `an Update while the stack is ${status}: it writes while the stack goes forward` };
     }
     default:

@@ -145,9 +145,9 @@ export function isServiceAnswer(e: unknown): boolean {
 }
 
 const ADVICE: Record<string, string> = {
-  InvalidParameterException: 'Check the ReplicationJob properties against the SMS API (a server ID from the SMS server catalog, a seed time in the future, a KMS key SMS can use).',
+  InvalidParameterException: 'Check the ReplicationJob properties against the SMS API (a server ID from the SMS server catalog, a KMS key SMS can use, a frequency from 1 to 24 hours).',
   MissingRequiredParameterException: 'A required parameter was missing; this is a bug in cdk-sms-replication-job, please report it.',
-  UnauthorizedOperationException: 'The provider\'s role, or the account, may not use SMS: SMS takes no new customers since 2022. Check the role\'s permissions and the account\'s SMS access, or migrate with AWS MGN.',
+  UnauthorizedOperationException: 'The provider\'s role, or the account, may not use SMS: SMS took new migration jobs only until January 1, 2022 (README, "Service status"). Check the role\'s permissions and the account\'s SMS access, or migrate with AWS MGN.',
   OperationNotPermittedException: 'SMS does not permit this operation on the job in its current state; check the job in the SMS console and retry.',
   ServerCannotBeReplicatedException: 'SMS cannot replicate this server; check it in the SMS server catalog (GetServers) and its connector.',
   NoConnectorsAvailableException: 'No SMS connector can reach this server; check the connector appliance is registered and healthy.',

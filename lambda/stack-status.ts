@@ -6,7 +6,7 @@ import type { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/clien
 
 /**
  * Created on first use, once per Lambda container, and loaded then: the client's modules are a third of the bundle,
- * and a Delete never reads the status. AWS_ENDPOINT_URL_CLOUDFORMATION (or AWS_ENDPOINT_URL) points it elsewhere.
+ * and a Delete reads the status only for a job adopted with ExistingJob ADOPT. AWS_ENDPOINT_URL_CLOUDFORMATION (or AWS_ENDPOINT_URL) points it elsewhere.
  */
 let client: Promise<{ cloudFormation: CloudFormationClient; DescribeStacks: typeof DescribeStacksCommand }> | undefined;
 
@@ -25,20 +25,27 @@ export class StatusTimeoutError extends Error {
 
 /**
  * The stack's status, such as CREATE_IN_PROGRESS or UPDATE_ROLLBACK_IN_PROGRESS, read before `deadline` (epoch ms).
- * Its own abort rather than sms.ts's `call`: it runs inside an SMS call's retry loop (rollback.ts), whose record of
- * SMS's last answer it must leave alone.
  */
 export async function stackStatus(stackId: string, deadline: number): Promise<string> {
+  return (await describeStack(stackId, deadline)).status;
+}
+
+/**
+ * The stack's status, and its parent's id when it is a nested stack, read before `deadline` (epoch ms). Its own abort
+ * rather than sms.ts's `call`: it runs inside an SMS call's retry loop (rollback.ts), whose record of SMS's last
+ * answer it must leave alone.
+ */
+export async function describeStack(stackId: string, deadline: number): Promise<{ status: string; parentId?: string }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
   try {
     const { cloudFormation, DescribeStacks } = await cloudFormationClient();
     const described = await cloudFormation.send(new DescribeStacks({ StackName: stackId }), { abortSignal: controller.signal });
-    const status = described.Stacks?.find((stack) => stack.StackId === stackId)?.StackStatus;
-    if (!status) {
+    const stack = described.Stacks?.find((s) => s.StackId === stackId);
+    if (!stack?.StackStatus) {
       throw new Error(`DescribeStacks answered without the status of ${stackId}.`);
     }
-    return status;
+    return { status: stack.StackStatus, parentId: stack.ParentId };
   } catch (e) {
     throw controller.signal.aborted ? new StatusTimeoutError(`CloudFormation did not answer DescribeStacks for ${stackId} in time.`) : e;
   } finally {

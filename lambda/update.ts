@@ -14,8 +14,12 @@ import { InvalidPropertyError, JobProperties, decodeProperties, serverIdOf } fro
 import { nextRunStart } from './seed';
 import { allJobs, call, describeError, isLive, liveJobOf, sms } from './sms';
 
-/** Brings the job to the new properties: in place, or by a replacement when the server (or a failed Create's id) changes. */
-export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: Marker, budget: Budget): Promise<string> {
+/**
+ * Brings the job to the new properties: in place, or by a replacement when the server (or a failed Create's id) changes.
+ * `rollingBack`: the stack's status said that it is rolling back.
+ */
+export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: Marker, budget: Budget,
+  options: { rollingBack: boolean } = { rollingBack: false }): Promise<string> {
   const props = decodeProperties(event.ResourceProperties);
   const old = decodeOldProperties(event.OldResourceProperties);
   const jobId = event.PhysicalResourceId;
@@ -28,6 +32,15 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
     // One listing serves both servers: the new one's job, and a stray job on the old one.
     const jobs = await allJobs(budget.work);
     const own = liveJobOf(jobs, props.serverId);
+    if (options.rollingBack && isJobId(jobId) && !(own && isOwnedBy(own.description, marker.owner))) {
+      // A rollback brings the resource back to a server it held a job on, and finds that job. An Update that finds
+      // none while the stack rolls back is a forward replacement Lambda delivered late or twice (its answer goes
+      // nowhere): a job made now would be one CloudFormation never learns of, holding the server. Answer the id the
+      // stack holds instead.
+      console.warn(JSON.stringify({ message: 'the stack is rolling back and the server has no job of this resource: no job is made',
+        serverId: props.serverId, replicationJobId: jobId }));
+      return jobId;
+    }
     // Coming from a failed Create's id, the job is marked with this event's token, so that the cleanup Delete of that
     // id (which deletes only the job that Create made) leaves it.
     const replacement = own && isOwnedBy(own.description, marker.owner)

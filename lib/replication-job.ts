@@ -155,7 +155,8 @@ export interface ReplicationJobProps {
    *
    * AMIs that the job created are kept either way: deleting a job does not delete its AMIs. A job adopted with
    * `existingJob: ExistingJobPolicy.ADOPT` is never deleted by a rollback, whatever this says; it is deleted only with
-   * an explicit `RemovalPolicy.DESTROY`, when it is removed from the stack or the stack is deleted.
+   * an explicit `RemovalPolicy.DESTROY`, when it is removed from the stack or the stack is deleted (not when a nested
+   * stack is deleted, which may be its parent's rollback).
    *
    * @default - RemovalPolicy.RETAIN with `existingJob: ExistingJobPolicy.ADOPT`, otherwise RemovalPolicy.DESTROY
    */

@@ -59,8 +59,9 @@ export interface ReplicationJobProviderProps {
    * The VPC to place the provider's function in.
    *
    * From its subnets the function must reach the SMS endpoint of the region (through a NAT gateway or an interface
-   * endpoint for SMS) and the S3 URL where CloudFormation takes the answer (through a NAT gateway or an S3 gateway
-   * endpoint).
+   * endpoint for SMS), CloudFormation's API, for its stack's status (through a NAT gateway or an interface endpoint,
+   * `com.amazonaws.<region>.cloudformation`), and the S3 URL where CloudFormation takes the answer (through a NAT
+   * gateway or an S3 gateway endpoint).
    *
    * @default - the function is not in a VPC
    */

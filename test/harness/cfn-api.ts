@@ -23,9 +23,17 @@ export interface CfnApiRequest {
   readonly at: number;
 }
 
+/** The stack the API describes. `parentId`: the parent's stack id, for a nested stack (DescribeStacks' ParentId). */
+export interface StackView {
+  readonly stackId: string;
+  readonly stackName: string;
+  readonly status: () => string;
+  readonly parentId?: () => string | undefined;
+}
+
 export class CloudFormationApi {
   /** Starts the API on 127.0.0.1 on a free port. */
-  static async start(stack: { stackId: string; stackName: string; status: () => string }): Promise<CloudFormationApi> {
+  static async start(stack: StackView): Promise<CloudFormationApi> {
     const api = new CloudFormationApi(stack);
     await listenOnLoopback(api.server);
     return api;
@@ -40,7 +48,7 @@ export class CloudFormationApi {
   private readonly createdAt = new Date();
   private denied = 0;
 
-  private constructor(private readonly stack: { stackId: string; stackName: string; status: () => string }) {
+  private constructor(private readonly stack: StackView) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
   }
 
@@ -98,6 +106,7 @@ export class CloudFormationApi {
       return { status: 400, recorded: 'ValidationError', requestId, body: error('ValidationError', `Stack with id ${name} does not exist`, requestId) };
     }
     const status = this.stack.status();
+    const parentId = this.stack.parentId?.();
     const body = `<DescribeStacksResponse xmlns="${XMLNS}">
   <DescribeStacksResult>
     <Stacks>
@@ -105,7 +114,9 @@ export class CloudFormationApi {
         <StackId>${escape(this.stack.stackId)}</StackId>
         <StackName>${escape(this.stack.stackName)}</StackName>
         <CreationTime>${this.createdAt.toISOString()}</CreationTime>
-        <StackStatus>${status}</StackStatus>
+        <StackStatus>${status}</StackStatus>${parentId ? `
+        <ParentId>${escape(parentId)}</ParentId>
+        <RootId>${escape(parentId)}</RootId>` : ''}
         <DisableRollback>false</DisableRollback>
       </member>
     </Stacks>

@@ -165,7 +165,9 @@ export class CfnDriver {
   static async start(options: CfnDriverOptions): Promise<CfnDriver> {
     const driver = new CfnDriver(options);
     await listenOnLoopback(driver.responseServer);
-    driver.cfnApi = await CloudFormationApi.start({ stackId: driver.stackId, stackName: driver.stackName, status: () => driver.stackStatus });
+    driver.cfnApi = await CloudFormationApi.start({
+      stackId: driver.stackId, stackName: driver.stackName, status: () => driver.stackStatus, parentId: () => driver.parentStackId,
+    });
     return driver;
   }
 
@@ -190,6 +192,8 @@ export class CfnDriver {
   private cfnApi?: CloudFormationApi;
   /** What DescribeStacks answers. Each operation sets it as CloudFormation would; tests may set it too. */
   stackStatus: StackStatus = 'CREATE_IN_PROGRESS';
+  /** Set to make the stack a nested one: DescribeStacks then answers this ParentId. */
+  parentStackId?: string;
 
   private constructor(options: CfnDriverOptions) {
     this.options = options;

@@ -190,6 +190,19 @@ describe('adopting a job made outside CloudFormation', () => {
     expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
   });
 
+  test('in a nested stack, whose deletion may be its parent\'s rollback, an explicit DESTROY keeps the job', async () => {
+    const existing = consoleJob();
+    const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY });
+    cfn.parentStackId = 'arn:aws:cloudformation:us-west-2:123456789012:stack/Parent/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    expect((await cfn.create()).status).toBe('SUCCESS');
+    const before = cfn.describeStacksCalls().length;
+    const deleted = await cfn.deleteStack();
+    expect(deleted !== 'retained' && deleted.status).toBe('SUCCESS');
+    expect(cfn.describeStacksCalls().slice(before).map((c) => c.answered)).toEqual(['DELETE_IN_PROGRESS']);
+    expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
+    expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
+  });
+
   test('a replacement onto a server with a job adopts it; the update\'s rollback keeps both jobs', async () => {
     const old = consoleJob();
     const other = emulator.seedJob({ serverId: 's-0000beef', description: 'web', frequency: 24, seedReplicationTime: Math.floor(pastSeed.getTime() / 1000) });

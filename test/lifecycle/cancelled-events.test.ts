@@ -219,6 +219,31 @@ describe('rollbacks that race nothing, and late deliveries', () => {
     expectNothingLeakedNothingLost(w.emulator, [w.cfn]);
   });
 
+  sequence('a replacement Update Lambda delivers again while the stack still rolls back makes no job for B', async (w) => {
+    const created = await w.cfn.create();
+    w.emulator.failNext('CreateReplicationJob', 'ThrottlingException', { times: 5 });
+    const race = await w.cfn.cancelUpdate(w.jobs.Job, { ServerId: NEW_SERVER }, { once: reached(w, 'CreateReplicationJob'), afterMs: 300 });
+    expect(race.rollback.status).toBe('SUCCESS');
+    // Other resources of the stack are still rolling back when the duplicate arrives.
+    expect(w.cfn.stackStatus).toBe('UPDATE_ROLLBACK_IN_PROGRESS');
+    const late = await w.cfn.redeliver(race.forward.event);
+    expectAnsweredInTime(late);
+    expect([late.status, late.physicalResourceId]).toEqual(['SUCCESS', created.physicalResourceId]);
+    expect(w.emulator.requestsFor('CreateReplicationJob').filter((r) => r.outcome === 'ok' && r.body.serverId === NEW_SERVER)).toEqual([]);
+    expect(w.emulator.jobs().map((j) => [j.replicationJobId, j.serverId])).toEqual([[created.physicalResourceId, OLD_SERVER]]);
+    expectNothingLeakedNothingLost(w.emulator, [w.cfn]);
+  });
+
+  sequence('a cancelled Create whose rollback Delete cannot reach SMS answers SUCCESS before its deadline, and says what it looked for', async (w) => {
+    w.emulator.inject('*', { kind: 'hang' }, Infinity);
+    const race = await w.cfn.cancelCreate(w.jobs.Job, { once: reached(w, 'CreateReplicationJob'), afterMs: 300 });
+    expectAnsweredInTime(race.rollback);
+    expect(race.rollback.status).toBe('SUCCESS');
+    expect(race.rollback.logs).toContain('could not look for a job the failed Create may have made');
+    w.emulator.clearFaults();
+    expectNothingLeakedNothingLost(w.emulator, [w.cfn]);
+  });
+
   sequence('a Create Lambda delivers again after the rollback is over makes no job', async (w) => {
     w.emulator.failNext('CreateReplicationJob', 'ThrottlingException', { times: 5 });
     const race = await w.cfn.cancelCreate(w.jobs.Job, { once: reached(w, 'CreateReplicationJob'), afterMs: 300 });
