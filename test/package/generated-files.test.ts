@@ -56,11 +56,16 @@ test('README\'s Python example is jsii-rosetta\'s translation of the TypeScript 
   expect(readmeBlock('python').trim()).toEqual(python.trim());
 });
 
-test('README\'s adoption example compiles with jsii-rosetta (so it translates to every language)', () => {
+test('README\'s adoption example compiles with jsii-rosetta, and the Python after it is its translation', () => {
   const tablet = JSON.parse(fs.readFileSync(path.join(ROOT, '.jsii.tabl.json'), 'utf8'));
-  const snippet = Object.values<any>(tablet.snippets).find((s) => s.translations.$.source.includes('existingJob: ExistingJobPolicy.ADOPT'));
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const snippet = Object.values<any>(tablet.snippets).find((s) => s.translations.$.source.includes('existingJob: ExistingJobPolicy.ADOPT')
+    && readme.includes(s.translations.$.source.trim()));
   expect(snippet?.didCompile).toBe(true);
-  expect(snippet.translations.python.source).toContain('existing_job=ExistingJobPolicy.ADOPT');
+  const after = readme.slice(readme.indexOf(snippet.translations.$.source.trim()));
+  const python = /```python\n([\s\S]*?)```/.exec(after)?.[1];
+  expect(python?.trim()).toEqual(snippet.translations.python.source.trim());
+  expect(python).toContain('existing_job=ExistingJobPolicy.ADOPT');
 });
 
 test('README\'s Python example is valid Python', () => {
