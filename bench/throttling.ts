@@ -6,8 +6,9 @@
  * The handler is measured with several retry strategies: the shipped bundle (lambda/retry.ts), and the same handler
  * bundled again with one of bench/strategies/*.ts in place of lambda/retry.ts (the strategy of 0.1.0 among them).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { build } from 'esbuild';
+import { BuildOptions, build } from 'esbuild';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lib/private/timing';
 import { SmsEmulator } from '../test/harness/sms-emulator';
 import { EventTemplate, HANDLER_SOURCES, HandlerBench, HandlerPool } from './handlers';
@@ -95,6 +96,8 @@ export function deployEvents(jobs: number, seed: Date, outdir: string): { create
   return { creates, servers, newServers };
 }
 
+const SHIPPED_BUILD: BuildOptions = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'scripts', 'handler-build.json'), 'utf8'));
+
 /** Builds one handler bundle per strategy (the shipped one is assets/handler/index.js) into `workDir`. */
 export async function bundles(workDir: string, strategies: Strategy[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -106,18 +109,10 @@ export async function bundles(workDir: string, strategies: Strategy[]): Promise<
     const outfile = path.join(workDir, `task-${strategy.file}`, 'index.js');
     const replacement = path.join(__dirname, 'strategies', `${strategy.file}.ts`);
     await build({
+      // The shipped handler's options (scripts/bundle-handler.mjs reads them too), so that only the retry strategy differs.
+      ...SHIPPED_BUILD,
       absWorkingDir: path.join(__dirname, '..'),
-      entryPoints: ['lambda/index.ts'],
       outfile,
-      // As scripts/bundle-handler.mjs builds the shipped handler, so that only the retry strategy differs.
-      bundle: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
-      minify: true,
-      legalComments: 'none',
-      logLevel: 'warning',
       plugins: [{
         name: 'retry-strategy',
         setup(b) {

@@ -17,22 +17,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = process.argv[2] ? resolve(process.argv[2]) : join(root, 'assets', 'handler');
 rmSync(outdir, { recursive: true, force: true });
 
+// The build's options, in scripts/handler-build.json so that the benchmark builds its variants the same way. Their
+// mainFields put the SDK's ES modules first: esbuild drops what the handler never calls from them. From the CommonJS
+// builds it keeps every command of a client, which made CloudFormation's client (one command used) a third of the
+// bundle.
+const options = JSON.parse(readFileSync(join(root, 'scripts', 'handler-build.json'), 'utf8'));
 const result = await build({
+  ...options,
   absWorkingDir: root,
-  entryPoints: ['lambda/index.ts'],
   outfile: join(outdir, 'index.js'),
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'cjs',
-  // The SDK's ES modules first: esbuild drops what the handler never calls from them. From the CommonJS builds it
-  // keeps every command of a client, which made CloudFormation's client (one command used) a third of the bundle.
-  mainFields: ['module', 'main'],
-  minify: true,
-  legalComments: 'none',
-  sourcemap: false,
   metafile: true,
-  logLevel: 'warning',
 });
 
 // Metafile inputs are paths relative to absWorkingDir, such as node_modules/@smithy/core/dist-cjs/index.js.
