@@ -7,7 +7,7 @@ import { Budget } from './budget';
 import { adopt, changesFor, sendUpdate } from './job-update';
 import { Marker, describedWithMarker, isAdoptedBy, isMadeBy, isOwnedBy, markerOf, parseMarker } from './ownership';
 import { InvalidPropertyError, JobProperties } from './properties';
-import { seedForCreate } from './seed';
+import { nextRunStart, seedForCreate } from './seed';
 import { RefusedError, call, isServiceAnswer, jobOfServer, sms, wasRefusedOutright } from './sms';
 
 /**
@@ -116,7 +116,7 @@ async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marke
       `and SMS cannot change runOnce; the job was left as it was. Set runOnce: ${job.runOnce ?? false} on the ReplicationJob to adopt it, ` +
       'or delete the job to have a new one created.'));
   }
-  const seedMoved = props.seedReplicationTime !== undefined && job.seedReplicationTime?.getTime() !== props.seedReplicationTime.getTime();
+  const seedMoved = nextRunStart(props.seedReplicationTime, job.seedReplicationTime) !== undefined;
   const input = changesFor(job, props, { ...marker, adopted: true }, seedMoved)!;
   console.log(JSON.stringify({ message: 'adopting a job made outside CloudFormation', replicationJobId: jobId, changes: input }));
   try {

@@ -7,6 +7,7 @@ import { ReplicationJob, UpdateReplicationJobCommand, UpdateReplicationJobComman
 import { Budget } from './budget';
 import { Marker, describedWithMarker, parseMarker } from './ownership';
 import { JobProperties } from './properties';
+import { nextRunStart } from './seed';
 import { RefusedError, call, sms } from './sms';
 
 /**
@@ -28,7 +29,7 @@ export async function adopt(job: ReplicationJob, props: JobProperties, event: Ma
   refuseRunOnceChange(job, props, 'adopt');
   const kept = parseMarker(job.description);
   const marker = options.retoken || !kept ? { ...event, adopted: kept?.adopted ?? false } : kept;
-  const seedMoved = props.seedReplicationTime !== undefined && job.seedReplicationTime?.getTime() !== props.seedReplicationTime.getTime();
+  const seedMoved = nextRunStart(props.seedReplicationTime, job.seedReplicationTime) !== undefined;
   const input = changesFor(job, props, marker, seedMoved);
   console.log(JSON.stringify({ message: 'adopting the job this resource made already', replicationJobId: jobId, changes: input }));
   if (input) {

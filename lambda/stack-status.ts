@@ -6,7 +6,8 @@ import type { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/clien
 
 /**
  * Created on first use, once per Lambda container, and loaded then: the client's modules are a third of the bundle,
- * and a Delete reads the status only for a job adopted with ExistingJob ADOPT. AWS_ENDPOINT_URL_CLOUDFORMATION (or AWS_ENDPOINT_URL) points it elsewhere.
+ * and a Delete reads the status only for a job adopted with ExistingJob ADOPT. AWS_ENDPOINT_URL_CLOUDFORMATION (or
+ * AWS_ENDPOINT_URL) points it elsewhere.
  */
 let client: Promise<{ cloudFormation: CloudFormationClient; DescribeStacks: typeof DescribeStacksCommand }> | undefined;
 
