@@ -177,28 +177,21 @@ describe('adopting a job made outside CloudFormation', () => {
     expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(existing.replicationJobId)!]);
   }, 120_000);
 
-  test('the stack\'s status cannot be read (no permission): an explicit DESTROY keeps the job rather than guess', async () => {
+  test.each([
+    ['the stack\'s status cannot be read (no permission): an explicit DESTROY keeps the job rather than guess',
+      (cfn: CfnDriver) => cfn.denyNextDescribeStacks(1), 'AccessDenied'],
+    ['in a nested stack, whose deletion may be its parent\'s rollback, an explicit DESTROY keeps the job',
+      (cfn: CfnDriver) => { cfn.parentStackId = 'arn:aws:cloudformation:us-west-2:123456789012:stack/Parent/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0'; },
+      'DELETE_IN_PROGRESS'],
+  ])('%s', async (_, arrange, answered) => {
     const existing = consoleJob();
     const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY });
     expect((await cfn.create()).status).toBe('SUCCESS');
-    cfn.denyNextDescribeStacks(1);
+    arrange(cfn);
     const before = cfn.describeStacksCalls().length;
     const deleted = await cfn.deleteStack();
     expect(deleted !== 'retained' && deleted.status).toBe('SUCCESS');
-    expect(cfn.describeStacksCalls().slice(before).map((c) => c.answered)).toEqual(['AccessDenied']);
-    expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
-    expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
-  });
-
-  test('in a nested stack, whose deletion may be its parent\'s rollback, an explicit DESTROY keeps the job', async () => {
-    const existing = consoleJob();
-    const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY });
-    cfn.parentStackId = 'arn:aws:cloudformation:us-west-2:123456789012:stack/Parent/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
-    expect((await cfn.create()).status).toBe('SUCCESS');
-    const before = cfn.describeStacksCalls().length;
-    const deleted = await cfn.deleteStack();
-    expect(deleted !== 'retained' && deleted.status).toBe('SUCCESS');
-    expect(cfn.describeStacksCalls().slice(before).map((c) => c.answered)).toEqual(['DELETE_IN_PROGRESS']);
+    expect(cfn.describeStacksCalls().slice(before).map((c) => c.answered)).toEqual([answered]);
     expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
     expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
   });
