@@ -13,7 +13,10 @@ let outdir: string;
 
 beforeAll(() => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'pacmak-'));
-  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'jsii-pacmak'), ['--code-only', '--outdir', outdir, '--rosetta-unknown-snippets', 'verbatim'], { cwd: ROOT, stdio: 'pipe' });
+  // pacmak runs `npm pack` on the project, whose `prepack` is the whole build: it would delete and rebuild
+  // assets/handler while other test files deploy it, and redo what `npm test` built already. Skip npm's scripts.
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'jsii-pacmak'), ['--code-only', '--outdir', outdir, '--rosetta-unknown-snippets', 'verbatim'],
+    { cwd: ROOT, stdio: 'pipe', env: { ...process.env, npm_config_ignore_scripts: 'true' } });
 }, 180_000);
 
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
