@@ -23,6 +23,12 @@ let lastAnswerError: Error | undefined;
 /** Whether an attempt of the call in progress ended without a modeled 4xx answer from SMS: its fate is unknown. */
 let unansweredAttempt = false;
 
+/**
+ * The latest attempt's error that was no answer from SMS (a network fault, a timeout, CloudFormation's status check),
+ * so that a call that never reached SMS says why in its Reason.
+ */
+let lastOtherError: Error | undefined;
+
 /** Errors of calls whose every attempt SMS answered with a modeled client error: the call changed nothing. */
 const refusedCalls = new WeakSet<object>();
 
@@ -38,6 +44,10 @@ sms.middlewareStack.add((next) => async (args) => {
     }
     if (!isServiceAnswer(e)) {
       unansweredAttempt = true;
+    }
+    // Not `instanceof Error`: an error made by Node's own modules may come from another realm (a test runner's).
+    if (status === undefined && typeof (e as Error)?.message === 'string') {
+      lastOtherError = e as Error;
     }
     throw e;
   }
@@ -63,17 +73,20 @@ export class RefusedError extends ProviderError {
 export async function call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>, deadline: number): Promise<T> {
   const controller = new AbortController();
   lastAnswerError = undefined;
+  lastOtherError = undefined;
   unansweredAttempt = false;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const answered = lastAnswerError;
+      const other = lastOtherError;
       controller.abort();
       reject(answered
         // Named after SMS's error, but without its $fault and $metadata: the fate of the attempt cut short is unknown.
         ? Object.assign(new DeadlineError(`${answered.message.replace(/[.\s]*$/, '')}; SMS kept answering ${answered.name} to ${operation} ` +
           'until the provider\'s time ran out.'), { name: answered.name })
-        : new DeadlineError(`SMS did not answer ${operation} before the provider's time ran out.`));
+        : new DeadlineError(`SMS did not answer ${operation} before the provider's time ran out` +
+          (other ? `; the last attempt ended in ${other.name}: ${other.message.replace(/[.\s]*$/, '')}.` : '.')));
     }, Math.max(0, deadline - Date.now()));
   });
   try {
