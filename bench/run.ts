@@ -137,7 +137,7 @@ async function main(): Promise<void> {
       } finally {
         await Promise.all(LIBRARIES.map((l) => emulators[l].close()));
       }
-      // 3. Deploys under throttling: this version's retries beside 0.1.0's, on the same events.
+      // 3. Deploys under throttling: this version's retries beside those before issue 9, on the same events.
       const newServers = Array.from({ length: EVENT_JOBS }, (_, i) => jobSpec(EVENT_JOBS + i, seed).serverId);
       throttling = await throttlingMatrix(bench, workDir, [SHIPPED, OLD], events.ours, servers, newServers, progress);
     } finally {
@@ -440,7 +440,7 @@ function render(m: Measured): { console: string; markdown: string } {
       + 'Each process first answers one unthrottled Delete of a job that does not exist, alone: on Lambda each environment has its own CPU, '
       + 'here they share the machine\'s, and the SDK\'s set-up on the first request would otherwise queue for the CPU rather than for SMS. '
       + 'A batch starts after a second without requests. Time runs from sending the batch to the last answer\'s arrival. '
-      + '"new" is the shipped bundle; "old" is the same handler bundled with the retry strategy of 0.1.0 '
+      + '"new" is the shipped bundle; "old" is the same handler bundled with the retry strategy it had before issue 9 '
       + '(bench/strategies/old.ts in place of lambda/retry.ts) and its 90 s timeout, measured in this run, after "new". '
       + 'The alternatives the new strategy was chosen from: [STRATEGIES.md](STRATEGIES.md). '
       + 'Not measured: SMS\'s real limits (unpublished), and whether it counts refused requests against them (the emulator does not).', '',

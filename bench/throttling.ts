@@ -4,7 +4,7 @@
  * client, as Lambda runs concurrent events (HandlerBench.concurrent).
  *
  * The handler is measured with several retry strategies: the shipped bundle (lambda/retry.ts), and the same handler
- * bundled again with one of bench/strategies/*.ts in place of lambda/retry.ts (the strategy of 0.1.0 among them).
+ * bundled again with one of bench/strategies/*.ts in place of lambda/retry.ts (the strategy before issue 9 among them).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,7 +33,7 @@ export const SHIPPED: Strategy = {
 };
 export const OLD: Strategy = {
   name: 'old',
-  description: '0.1.0 (main before issue 9): 10 attempts, full jitter from 200 ms doubling to 8 s; 90 s function timeout',
+  description: 'main before issue 9: 10 attempts, full jitter from 200 ms doubling to 8 s; 90 s function timeout',
   file: 'old',
   timeoutSeconds: 90,
 };

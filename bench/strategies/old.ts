@@ -1,5 +1,5 @@
 /**
- * The retry strategy of 0.1.0 (lambda/sms.ts before issue 9): ten attempts, full jitter from 200 ms doubling up to
+ * The retry strategy lambda/sms.ts had before issue 9: ten attempts, full jitter from 200 ms doubling up to
  * 8 s. The benchmark bundles the handler with it in place of lambda/retry.ts to measure the old code beside the new;
  * it is not reachable from the shipped handler.
  */

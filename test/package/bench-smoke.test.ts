@@ -1,7 +1,7 @@
 /**
  * `npm run bench` is how issue 9's numbers are produced, and nothing else runs it: a handler change it does not model
  * (a new call, a new intrinsic in the template) breaks it silently. This runs its throttled deploy end to end on three
- * jobs, the shipped handler and 0.1.0's, unthrottled enough to take seconds.
+ * jobs, the shipped handler and the one before issue 9, unthrottled enough to take seconds.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
