@@ -36,7 +36,10 @@ const refusedCalls = new WeakSet<object>();
 // deadline cuts the retries short, the Reason can name what SMS kept answering rather than only "Timeout".
 sms.middlewareStack.add((next) => async (args) => {
   try {
-    return await next(args);
+    const output = await next(args);
+    // This attempt got through: an earlier attempt's fault no longer says why the call failed.
+    lastOtherError = undefined;
+    return output;
   } catch (e) {
     const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status !== undefined && status >= 400) {
@@ -45,8 +48,9 @@ sms.middlewareStack.add((next) => async (args) => {
     if (!isServiceAnswer(e)) {
       unansweredAttempt = true;
     }
-    // Not `instanceof Error`: an error made by Node's own modules may come from another realm (a test runner's).
-    if (status === undefined && typeof (e as Error)?.message === 'string') {
+    // Not an AbortError: that is a deadline's own abort, maybe of an earlier call whose retry loop slept through it. And
+    // not `instanceof Error`: an error made by Node's own modules may come from another realm (a test runner's).
+    if (status === undefined && typeof (e as Error)?.message === 'string' && (e as Error).name !== 'AbortError') {
       lastOtherError = e as Error;
     }
     throw e;
@@ -85,8 +89,10 @@ export async function call<T>(operation: string, send: (abortSignal: AbortSignal
         // Named after SMS's error, but without its $fault and $metadata: the fate of the attempt cut short is unknown.
         ? Object.assign(new DeadlineError(`${answered.message.replace(/[.\s]*$/, '')}; SMS kept answering ${answered.name} to ${operation} ` +
           'until the provider\'s time ran out.'), { name: answered.name })
-        : new DeadlineError(`SMS did not answer ${operation} before the provider's time ran out` +
-          (other ? `; the last attempt ended in ${other.name}: ${other.message.replace(/[.\s]*$/, '')}.` : '.')));
+        : new DeadlineError(other
+          // The attempt may have failed before SMS was asked (CloudFormation's status check): no "SMS did not answer".
+          ? `${operation} did not complete before the provider's time ran out; the last attempt ended in ${other.name}: ${other.message.replace(/[.\s]*$/, '')}.`
+          : `SMS did not answer ${operation} before the provider's time ran out.`));
     }, Math.max(0, deadline - Date.now()));
   });
   try {

@@ -37,6 +37,6 @@ test('a call whose every attempt is refused by the network names the network err
   const attempt = call('GetReplicationJobs', (abortSignal) => sms.send(new GetReplicationJobsCommand({}), { abortSignal }), Date.now() + 1500);
   const error = await attempt.then(() => undefined, (e: unknown) => e);
   expect(describeError(error)).toMatch(new RegExp(
-    '^Timeout: SMS did not answer GetReplicationJobs before the provider\'s time ran out; the last attempt ended in Error: '
+    '^Timeout: GetReplicationJobs did not complete before the provider\'s time ran out; the last attempt ended in Error: '
     + `connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\. The provider answered before its Lambda deadline`));
 });
