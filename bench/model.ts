@@ -34,14 +34,14 @@ export interface ModelStrategy {
   /** Whether its waits are exponential (memoryless): then every waiting client draws its wait again after each answer. */
   readonly memoryless?: boolean;
   /** Clients sharing one schedule: a new one for each batch. */
-  readonly shared?: (rate: number) => SharedSchedule;
+  readonly shared?: () => SharedSchedule;
 }
 
 /** One rate shared by every client of a batch, as one SDK client in adaptive mode would be if all events shared it. */
 export interface SharedSchedule {
   /** The time of a throttled client's next attempt. */
   next(now: number): number;
-  accepted(now: number): void;
+  accepted(): void;
 }
 
 export interface BatchResult {
@@ -79,7 +79,7 @@ export function batch(events: number, rate: number, strategy: ModelStrategy, see
   const retries = new Array<number>(events).fill(0);
   const answered = new Array<boolean>(events).fill(false);
   const accepted: number[] = [];
-  const shared = strategy.shared?.(rate);
+  const shared = strategy.shared?.();
   let requests = 0;
   let waiting = events;
   let lastAnswer = 0;
@@ -94,7 +94,7 @@ export function batch(events: number, rate: number, strategy: ModelStrategy, see
       answered[client] = true;
       waiting--;
       lastAnswer = Math.max(lastAnswer, now + ROUND_TRIP);
-      shared?.accepted(now);
+      shared?.accepted();
       if (strategy.memoryless) {
         // Clients still waiting after a throttle draw again at the new count; first attempts stay as they are.
         for (let i = 0; i < events; i++) {
