@@ -96,6 +96,7 @@ export function deployEvents(jobs: number, seed: Date, outdir: string): { create
   return { creates, servers, newServers };
 }
 
+const SHIPPED_RETRY = path.join(__dirname, '..', 'lambda', 'retry.ts');
 const SHIPPED_BUILD: BuildOptions = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'scripts', 'handler-build.json'), 'utf8'));
 
 /** Builds one handler bundle per strategy (the shipped one is assets/handler/index.js) into `workDir`. */
@@ -116,8 +117,15 @@ export async function bundles(workDir: string, strategies: Strategy[]): Promise<
       plugins: [{
         name: 'retry-strategy',
         setup(b) {
+          // lambda/sms.ts's `./retry` becomes lambda/retry.ts with the strategy's retryStrategy in place of its own: the
+          // rest of retry.ts (ProviderError, which sms.ts also imports) stays the shipped one.
           b.onResolve({ filter: /^\.\/retry$/ }, (args) =>
-            path.basename(args.importer) === 'sms.ts' && path.basename(path.dirname(args.importer)) === 'lambda' ? { path: replacement } : undefined);
+            path.basename(args.importer) === 'sms.ts' && path.basename(path.dirname(args.importer)) === 'lambda' ? { path: replacement, namespace: 'retry-strategy' } : undefined);
+          b.onLoad({ filter: /.*/, namespace: 'retry-strategy' }, (args) => ({
+            contents: `export * from ${JSON.stringify(SHIPPED_RETRY)};\nexport { retryStrategy } from ${JSON.stringify(args.path)};\n`,
+            loader: 'ts',
+            resolveDir: path.dirname(SHIPPED_RETRY),
+          }));
         },
       }],
     });

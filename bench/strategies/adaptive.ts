@@ -7,6 +7,3 @@ import { AdaptiveRetryStrategy } from '@smithy/util-retry';
 export function retryStrategy(): AdaptiveRetryStrategy {
   return new AdaptiveRetryStrategy(async () => Number.MAX_SAFE_INTEGER);
 }
-
-// lambda/sms.ts imports this from lambda/retry.ts, which this file stands in for: the error the provider raises itself.
-export { ProviderError } from '../../lambda/retry';

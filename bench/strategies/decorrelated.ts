@@ -9,6 +9,3 @@ export function retryStrategy(): UntilDeadlineRetryStrategy {
     return last;
   }, FAILED);
 }
-
-// lambda/sms.ts imports this from lambda/retry.ts, which this file stands in for: the error the provider raises itself.
-export { ProviderError } from '../../lambda/retry';

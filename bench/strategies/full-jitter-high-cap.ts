@@ -4,6 +4,3 @@ import { FAILED, UntilDeadlineRetryStrategy, jitter } from '../../lambda/retry';
 export function retryStrategy(): UntilDeadlineRetryStrategy {
   return new UntilDeadlineRetryStrategy((retry) => jitter(Math.min(30_000, 2000 * 2 ** (retry - 1)), 0), FAILED);
 }
-
-// lambda/sms.ts imports this from lambda/retry.ts, which this file stands in for: the error the provider raises itself.
-export { ProviderError } from '../../lambda/retry';

@@ -4,6 +4,3 @@ import { FAILED, UntilDeadlineRetryStrategy, jitter } from '../../lambda/retry';
 export function retryStrategy(): UntilDeadlineRetryStrategy {
   return new UntilDeadlineRetryStrategy((retry) => jitter(Math.min(20_000, 500 * 2 ** retry), 0), FAILED);
 }
-
-// lambda/sms.ts imports this from lambda/retry.ts, which this file stands in for: the error the provider raises itself.
-export { ProviderError } from '../../lambda/retry';

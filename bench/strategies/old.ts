@@ -8,6 +8,3 @@ import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 export function retryStrategy(): ConfiguredRetryStrategy {
   return new ConfiguredRetryStrategy(10, (attempt) => Math.random() * Math.min(8000, 200 * 2 ** attempt));
 }
-
-// lambda/sms.ts imports this from lambda/retry.ts, which this file stands in for: the error the provider raises itself.
-export { ProviderError } from '../../lambda/retry';
