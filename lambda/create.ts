@@ -116,8 +116,7 @@ async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marke
       `and SMS cannot change runOnce; the job was left as it was. Set runOnce: ${job.runOnce ?? false} on the ReplicationJob to adopt it, ` +
       'or delete the job to have a new one created.'));
   }
-  const seedMoved = nextRunStart(props.seedReplicationTime, job.seedReplicationTime) !== undefined;
-  const input = changesFor(job, props, { ...marker, adopted: true }, seedMoved)!;
+  const input = changesFor(job, props, { ...marker, adopted: true }, nextRunStart(props.seedReplicationTime, job.seedReplicationTime))!;
   console.log(JSON.stringify({ message: 'adopting a job made outside CloudFormation', replicationJobId: jobId, changes: input }));
   try {
     await sendUpdate(input, budget);

@@ -29,8 +29,7 @@ export async function adopt(job: ReplicationJob, props: JobProperties, event: Ma
   refuseRunOnceChange(job, props, 'adopt');
   const kept = parseMarker(job.description);
   const marker = options.retoken || !kept ? { ...event, adopted: kept?.adopted ?? false } : kept;
-  const seedMoved = nextRunStart(props.seedReplicationTime, job.seedReplicationTime) !== undefined;
-  const input = changesFor(job, props, marker, seedMoved);
+  const input = changesFor(job, props, marker, nextRunStart(props.seedReplicationTime, job.seedReplicationTime));
   console.log(JSON.stringify({ message: 'adopting the job this resource made already', replicationJobId: jobId, changes: input }));
   if (input) {
     await sendUpdate(input, budget);
@@ -57,12 +56,12 @@ export function refuseRunOnceChange(job: ReplicationJob, props: JobProperties, h
 
 /**
  * The UpdateReplicationJob that brings `job` to the template's properties, with only the fields that differ, or
- * undefined when the job matches already. `marker` is the one the description must end with. A property absent from
+ * undefined when the job matches already. `marker` is the one the description must end with; `nextRun`, when the next
+ * run should move to (seed.ts's nextRunStart: a changed seed time still ahead), if at all. A property absent from
  * the template asks for SMS's default where SMS has one (encrypted false, every AMI kept); SMS cannot unset the others
  * (frequency, licenseType, roleName, kmsKeyId), and the job keeps them.
  */
-export function changesFor(job: ReplicationJob, props: JobProperties, marker: Marker, seedMoved: boolean): UpdateReplicationJobCommandInput | undefined {
-  const seed = props.seedReplicationTime;
+export function changesFor(job: ReplicationJob, props: JobProperties, marker: Marker, nextRun: Date | undefined): UpdateReplicationJobCommandInput | undefined {
   const description = describedWithMarker(props.description, marker);
   const amis = props.numberOfRecentAmisToKeep ?? KEEP_EVERY_AMI;
   const encrypted = props.encrypted ?? false;
@@ -75,10 +74,7 @@ export function changesFor(job: ReplicationJob, props: JobProperties, marker: Ma
     numberOfRecentAmisToKeep: amis !== (job.numberOfRecentAmisToKeep ?? KEEP_EVERY_AMI) ? amis : undefined,
     encrypted: encrypted !== (job.encrypted ?? false) ? encrypted : undefined,
     kmsKeyId: differs(props.kmsKeyId, job.kmsKeyId),
-    // A changed seed time moves the next run. A time already past (e.g. the old one, during a rollback) cannot be
-    // scheduled, and the job keeps its schedule.
-    nextReplicationRunStartTime: seed && seedMoved && seed.getTime() > Date.now()
-      && job.nextReplicationRunStartTime?.getTime() !== seed.getTime() ? seed : undefined,
+    nextReplicationRunStartTime: nextRun && job.nextReplicationRunStartTime?.getTime() !== nextRun.getTime() ? nextRun : undefined,
   };
   const changed = Object.entries(changes).some(([key, value]) => key !== 'replicationJobId' && value !== undefined);
   return changed ? changes : undefined;

@@ -65,8 +65,7 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
     return createAgain(jobId, props, marker, budget);
   }
   refuseRunOnceChange(job, props, 'update');
-  const seedMoved = nextRunStart(props.seedReplicationTime, old.decoded?.seedReplicationTime) !== undefined;
-  const changes = changesFor(job, props, markerToKeep(job, marker), seedMoved);
+  const changes = changesFor(job, props, markerToKeep(job, marker), nextRunStart(props.seedReplicationTime, old.decoded?.seedReplicationTime));
   if (changes) {
     try {
       await sendUpdate(changes, budget);

@@ -15,27 +15,27 @@ const job: ReplicationJob = {
 
 describe('changesFor', () => {
   test('nothing when the job matches the template', () => {
-    expect(changesFor(job, props, marker, false)).toBeUndefined();
+    expect(changesFor(job, props, marker, undefined)).toBeUndefined();
   });
 
   test('only the fields that differ', () => {
-    expect(changesFor(job, { ...props, frequency: 6, licenseType: 'AWS' }, marker, false))
+    expect(changesFor(job, { ...props, frequency: 6, licenseType: 'AWS' }, marker, undefined))
       .toEqual({ replicationJobId: 'sms-job-1', frequency: 6, licenseType: 'AWS' });
   });
 
   test('a property the template left out goes back to SMS\'s default where SMS has one, and is left alone where not', () => {
     const changed = { ...job, numberOfRecentAmisToKeep: 3, encrypted: true, kmsKeyId: 'alias/k', licenseType: 'BYOL' as const };
-    expect(changesFor(changed, props, marker, false)).toEqual({ replicationJobId: 'sms-job-1', numberOfRecentAmisToKeep: 0, encrypted: false });
+    expect(changesFor(changed, props, marker, undefined)).toEqual({ replicationJobId: 'sms-job-1', numberOfRecentAmisToKeep: 0, encrypted: false });
   });
 
   test('a moved seed time in the future moves the next run, once', () => {
     const later = new Date(Date.now() + 48 * HOUR);
-    expect(changesFor(job, { ...props, seedReplicationTime: later }, marker, true)).toEqual({ replicationJobId: 'sms-job-1', nextReplicationRunStartTime: later });
-    expect(changesFor({ ...job, nextReplicationRunStartTime: later }, { ...props, seedReplicationTime: later }, marker, true)).toBeUndefined();
+    expect(changesFor(job, { ...props, seedReplicationTime: later }, marker, later)).toEqual({ replicationJobId: 'sms-job-1', nextReplicationRunStartTime: later });
+    expect(changesFor({ ...job, nextReplicationRunStartTime: later }, { ...props, seedReplicationTime: later }, marker, later)).toBeUndefined();
   });
 
   test('another marker (a new token) rewrites the description', () => {
-    expect(changesFor(job, props, { ...marker, token: '87654321' }, false)).toEqual({ replicationJobId: 'sms-job-1', description: '[cfn:Prod/Job/0badc0de/87654321]' });
+    expect(changesFor(job, props, { ...marker, token: '87654321' }, undefined)).toEqual({ replicationJobId: 'sms-job-1', description: '[cfn:Prod/Job/0badc0de/87654321]' });
   });
 });
 
