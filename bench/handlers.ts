@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { CloudFormationApi } from '../test/harness/cfn-api';
 import { SmsEmulator } from '../test/harness/sms-emulator';
 import { AnswerServer, CfnAnswer } from './answer-server';
-import { Library } from './stacks';
+import { Library, STACK_NAME } from './stacks';
+import { stackIdOf } from './template';
 
 const CHILD = path.join(__dirname, 'handler-child.cjs');
 const REPO = path.resolve(__dirname, '..');
@@ -55,7 +56,8 @@ export interface WarmRuns {
   readonly loadedBytes: number;
 }
 
-const STACK_ID = 'arn:aws:cloudformation:us-west-2:123456789012:stack/BenchStack/5f8d4e70-8c1a-11ef-9a7b-0a1b2c3d4e5f';
+/** The stack of every event: the one the bench synthesizes, with the id its template's `AWS::StackId` resolves to. */
+const STACK_ID = stackIdOf(STACK_NAME);
 
 /**
  * The bench stack's status, which the handler reads with DescribeStacks before each write (lambda/rollback.ts): the
@@ -68,7 +70,7 @@ export interface BenchStack {
 export class HandlerBench {
   static async start(workDir: string): Promise<HandlerBench> {
     const stack: BenchStack = { status: 'CREATE_IN_PROGRESS' };
-    const cloudFormation = await CloudFormationApi.start({ stackId: STACK_ID, stackName: 'BenchStack', status: () => stack.status });
+    const cloudFormation = await CloudFormationApi.start({ stackId: STACK_ID, stackName: STACK_NAME, status: () => stack.status });
     const answers = await AnswerServer.start(workDir);
     const handlers = {} as Record<Library, string>;
     for (const library of ['ours', 'baseline'] as Library[]) {

@@ -19,8 +19,8 @@ const PSEUDO: Record<string, string> = {
   'AWS::URLSuffix': 'amazonaws.com',
 };
 
-/** A stack's ARN as CloudFormation writes it (`AWS::StackId`), with a fixed id: sized like a real one. */
-function stackIdOf(stackName: string): string {
+/** A stack's ARN as CloudFormation writes it (`AWS::StackId`, an event's StackId), with a fixed id: sized like a real one. */
+export function stackIdOf(stackName: string): string {
   return `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${stackName}/5f8d4e70-8c1a-11ef-9a7b-0a1b2c3d4e5f`;
 }
 
