@@ -34,8 +34,6 @@ test('the tarball holds the assembly, the compiled library with its typings, the
     'lib/index.js',
     'lib/replication-job.d.ts',
     'lib/replication-job.js',
-    'lib/private/provider.d.ts',
-    'lib/private/provider.js',
     'package.json',
   ]));
 });
@@ -58,6 +56,21 @@ test('the tarball holds no tests, handler sources, TypeScript sources, cdk.out o
     || f.endsWith('.tgz'));
   expect(unwanted).toEqual([]);
   expect(files.filter((f) => f.startsWith('assets/'))).toEqual(['assets/handler/index.js']);
+});
+
+test('no compiled file carries a source map or names one: stack traces point at the .js that ships', () => {
+  // jsii's default inlines a map with the TypeScript source into every .js (package.json's jsii.tsc turns it off).
+  const unpacked = fs.mkdtempSync(path.join(os.tmpdir(), 'unpack-'));
+  try {
+    execFileSync('tar', ['-xzf', path.join(packDir, pack.filename), '-C', unpacked]);
+    const compiled = files.filter((f) => f.startsWith('lib/') && f.endsWith('.js'));
+    expect(compiled.length).toBeGreaterThan(0);
+    const withMaps = compiled.filter((f) => /sourceMappingURL|sourcesContent/.test(fs.readFileSync(path.join(unpacked, 'package', f), 'utf8')));
+    expect(withMaps).toEqual([]);
+  } finally {
+    fs.rmSync(unpacked, { recursive: true, force: true });
+  }
+  expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
 });
 
 test('the tarball stays under 1 MB', () => {
