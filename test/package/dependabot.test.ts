@@ -1,6 +1,6 @@
 /**
  * Dependabot (.github/dependabot.yml) proposes aws-cdk-lib, jsii and the SMS client bundled into the handler each in a
- * pull request of its own, so that each moves deliberately, for the reasons README's Develop section gives. A group
+ * pull request of its own, so that each moves deliberately, for the reasons CONTRIBUTING.md's Develop section gives. A group
  * holds each dependency that one of its `patterns` matches and none of its `exclude-patterns` does (`*` matches any run
  * of characters). The groups must not overlap: Dependabot does not reliably pick the first (dependabot-core#11093).
  */
