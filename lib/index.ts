@@ -1,2 +1,4 @@
 export * from './replication-job';
 export * from './private/provider';
+export * from './replication-job-base';
+export * from './events';

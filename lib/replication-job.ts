@@ -5,15 +5,16 @@ import {
   Duration,
   IResource,
   RemovalPolicy,
-  Resource,
   Stack,
   Token,
+  aws_events as events,
   aws_iam as iam,
   aws_kms as kms,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { grantKeyForEbs } from './private/ebs-key';
 import { ReplicationJobProvider } from './private/provider';
+import { ReplicationJobBase } from './replication-job-base';
 import { SERVICE_TIMEOUT_SECONDS } from './private/timing';
 
 /**
@@ -46,6 +47,22 @@ export interface IReplicationJob extends IResource {
    * @attribute
    */
   readonly replicationJobId: string;
+
+  /**
+   * Defines an EventBridge rule that matches every "Server Migration Job State Change" event of this job.
+   *
+   * @param id the construct id of the rule, under this job
+   * @param options the rule's target, name, description and any more of its pattern
+   */
+  onStateChange(id: string, options?: events.OnEventOptions): events.Rule;
+
+  /**
+   * Defines an EventBridge rule that matches this job's state changes that carry a new AMI (`detail.ami-id`).
+   *
+   * @param id the construct id of the rule, under this job
+   * @param options the rule's target, name, description and any more of its pattern
+   */
+  onAmiCreated(id: string, options?: events.OnEventOptions): events.Rule;
 }
 
 /**
@@ -195,7 +212,7 @@ const MAX_AMIS_TO_KEEP = 270;
  *
  * @resource Custom::SmsReplicationJob
  */
-export class ReplicationJob extends Resource implements IReplicationJob {
+export class ReplicationJob extends ReplicationJobBase {
   /**
    * Refers to a replication job that exists already, by its ID.
    *
@@ -207,7 +224,7 @@ export class ReplicationJob extends Resource implements IReplicationJob {
     if (!Token.isUnresolved(replicationJobId) && !/^sms-job-[0-9a-z]+$/i.test(replicationJobId)) {
       throw new Error(`ReplicationJob.fromReplicationJobId at ${scope.node.path}/${id}: replicationJobId must be an SMS replication job ID such as sms-job-0123456789abcdef0, got "${replicationJobId}"`);
     }
-    class Import extends Resource implements IReplicationJob {
+    class Import extends ReplicationJobBase {
       public readonly replicationJobId = replicationJobId;
     }
     return new Import(scope, id);

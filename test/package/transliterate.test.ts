@@ -32,6 +32,8 @@ test('Python: module cdk_sms_replication_job has ReplicationJob, its props in sn
     expect(init).toContain(prop);
   }
   expect(init).toContain('def from_replication_job_id(');
+  expect(init).toContain('def on_ami_created(');
+  expect(init).toMatch(/@jsii\.python\.classproperty\n    @jsii\.member\(jsii_name="amiId"\)\n    def ami_id\(cls\)/);
   expect(read('python/setup.py')).toContain('"name": "cdk-sms-replication-job"');
 });
 
@@ -40,7 +42,8 @@ test('Python: the generated module is valid Python', () => {
 });
 
 test('Java, .NET and Go: the construct and its props are generated under the chosen names', () => {
-  expect(read('java/src/main/java/io/github/cdk_sms_replication_job/ReplicationJob.java')).toContain('public class ReplicationJob extends software.amazon.awscdk.Resource');
+  expect(read('java/src/main/java/io/github/cdk_sms_replication_job/ReplicationJob.java')).toContain('public class ReplicationJob extends io.github.cdk_sms_replication_job.ReplicationJobBase');
+  expect(read('java/src/main/java/io/github/cdk_sms_replication_job/ReplicationJobBase.java')).toContain('public abstract class ReplicationJobBase extends software.amazon.awscdk.Resource');
   expect(read('java/src/main/java/io/github/cdk_sms_replication_job/ReplicationJobProps.java')).toContain('getServerId()');
   expect(read('java/pom.xml')).toContain('<groupId>io.github.cdk-sms-replication-job</groupId>');
   expect(read('dotnet/CdkSmsReplicationJob/CdkSmsReplicationJob/ReplicationJob.cs')).toContain('public class ReplicationJob');

@@ -1,0 +1,48 @@
+import { aws_events as events } from 'aws-cdk-lib';
+
+/**
+ * The fields of SMS's "Server Migration Job State Change" event, for the input of a rule's target.
+ *
+ * Each is a path into the event, such as `$.detail.ami-id`, that EventBridge replaces with the event's value:
+ * `events.RuleTargetInput.fromObject({ ami: ReplicationJobEvent.amiId })` sends a target `{"ami": "ami-..."}`.
+ *
+ * The shape of the event's `detail` is the `JobStateChange` type of the lambda-events crate of
+ * aws/aws-lambda-rust-runtime (`lambda-events/src/event/cloudwatch_events/sms.rs`): `state`, `replication-run-id`,
+ * `replication-job-id`, `version`, and `ami-id` when there is one; the SMS User Guide ("Using Amazon CloudWatch Events
+ * and AWS Lambda with AWS SMS") names the source and detail-type and reads `detail.ami-id`.
+ *
+ * @see https://github.com/awsdocs/aws-server-migration-service-user-guide/blob/master/doc_source/cwe-sms.md
+ * @see https://github.com/aws/aws-lambda-rust-runtime/blob/main/lambda-events/src/event/cloudwatch_events/sms.rs
+ */
+export class ReplicationJobEvent {
+  /**
+   * The ID of the AMI that the replication run created (`detail.ami-id`), such as `ami-0123456789abcdef0`.
+   *
+   * Only events that carry an AMI have it: use it with `onAmiCreated`. In the input of a rule that also matches
+   * events without an AMI, EventBridge has no value to put in its place.
+   */
+  public static get amiId(): string {
+    return events.EventField.fromPath('$.detail.ami-id');
+  }
+
+  /** The ID of the replication job (`detail.replication-job-id`), such as `sms-job-0123456789abcdef0`. */
+  public static get replicationJobId(): string {
+    return events.EventField.fromPath('$.detail.replication-job-id');
+  }
+
+  /** The ID of the replication run (`detail.replication-run-id`), such as `sms-run-0123456789abcdef0`. */
+  public static get replicationRunId(): string {
+    return events.EventField.fromPath('$.detail.replication-run-id');
+  }
+
+  /**
+   * The state the job changed to (`detail.state`), as SMS spells it in the event.
+   *
+   * SMS documents no list of these values, so pass it on as it comes rather than matching on a spelling.
+   */
+  public static get state(): string {
+    return events.EventField.fromPath('$.detail.state');
+  }
+
+  private constructor() {}
+}
