@@ -1,0 +1,22 @@
+/**
+ * README's events example (issue 25) compiles with jsii-rosetta, and the Python after it is rosetta's translation.
+ * (`npm test` compiles the assembly and extracts the README examples with jsii-rosetta before jest runs.)
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+test('README\'s events example compiles with jsii-rosetta, and the Python after it is its translation', () => {
+  const tablet = JSON.parse(fs.readFileSync(path.join(ROOT, '.jsii.tabl.json'), 'utf8'));
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const snippet = Object.values<any>(tablet.snippets).find((s) => s.translations.$.source.includes('job.onAmiCreated(')
+    && readme.includes(s.translations.$.source.trim()));
+  expect(snippet?.didCompile).toBe(true);
+  const after = readme.slice(readme.indexOf(snippet.translations.$.source.trim()));
+  const python = /```python\n([\s\S]*?)```/.exec(after)?.[1];
+  expect(python?.trim()).toEqual(snippet.translations.python.source.trim());
+  expect(python).toContain('ReplicationJobEvent.ami_id');
+  execFileSync('python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: python, stdio: ['pipe', 'pipe', 'pipe'] });
+});
