@@ -56,3 +56,8 @@ test('the build workflow uploads what `npm run package` builds, every target inc
   expect(packageStep).toBeGreaterThanOrEqual(0);
   expect(upload).toBeGreaterThan(packageStep);
 });
+
+test('the build workflow checks out the whole history, which .ci/run checks the commit messages of', () => {
+  const checkout = parse(read('build.yml')).jobs.test.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/checkout@'));
+  expect(checkout?.with?.['fetch-depth']).toBe(0);
+});
