@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { listenOnLoopback, stopListening } from './loopback';
+import { CatalogState, ServerCatalogStatus, VmFields } from './server-catalog';
 import { loadSmsModel, SmsModel, validateShape } from './sms-model';
 
 /**
@@ -128,6 +129,8 @@ export class SmsEmulator {
   private throttleRps: number | undefined;
   private readonly acceptedAt: number[] = [];
   private catalogModifiedOn = Date.now() / 1000;
+  /** The catalog's status and imports (server-catalog.ts). */
+  readonly catalog = new CatalogState(() => (this.catalogModifiedOn = Date.now() / 1000));
 
   private constructor(options: SmsEmulatorOptions) {
     this.defaultPageSize = options.defaultPageSize ?? 50;
@@ -145,17 +148,24 @@ export class SmsEmulator {
   }
 
   /** Adds a server to the catalog (as if the connector had imported it) and returns its id. */
-  addServer(serverId = `s-${randomBytes(4).toString('hex')}`): string {
+  addServer(serverId = `s-${randomBytes(4).toString('hex')}`, vm: VmFields = {}): string {
     const n = this.servers.size + 1;
     this.servers.set(serverId, {
-      vmServerAddress: { vmManagerId: 'vmm-0001', vmId: `vm-${serverId.slice(2)}` },
-      vmName: `vm-${n}`,
-      vmManagerName: 'vcenter.example.internal',
+      vmServerAddress: { vmManagerId: vm.vmManagerId ?? 'vmm-0001', vmId: `vm-${serverId.slice(2)}` },
+      vmName: vm.vmName ?? `vm-${n}`,
+      vmManagerName: vm.vmManagerName ?? 'vcenter.example.internal',
       vmManagerType: 'VSPHERE',
-      vmPath: `/Datacenter/vm/vm-${n}`,
+      vmPath: vm.vmPath ?? `/Datacenter/vm/vm-${n}`,
     });
     this.catalogModifiedOn = Date.now() / 1000;
     return serverId;
+  }
+
+  /** Sets the catalog's status; with IMPORTING, an import that ends `catalog.importMs` from now. */
+  setCatalogStatus(status: ServerCatalogStatus, options: { importMs?: number } = {}): this {
+    if (options.importMs !== undefined) this.catalog.importMs = options.importMs;
+    this.catalog.set(status);
+    return this;
   }
 
   /** Whether the server is in the catalog. */
@@ -373,6 +383,9 @@ export class SmsEmulator {
       case 'DeleteReplicationJob': return this.deleteReplicationJob(input);
       case 'GetReplicationJobs': return this.getReplicationJobs(input);
       case 'GetServers': return this.getServers(input);
+      case 'ImportServerCatalog':
+        this.catalog.startImport();
+        return {};
       default: throw new SmsError('InvalidParameterException', `${operation} is not implemented by the emulator`);
     }
   }
@@ -432,7 +445,9 @@ export class SmsEmulator {
   }
 
   private getServers(input: any): unknown {
-    let all = [...this.servers.entries()];
+    const status = this.catalog.current();
+    // Servers are listed once imported: a catalog not (yet) imported, expired or deleted lists none.
+    let all = status === 'AVAILABLE' ? [...this.servers.entries()] : [];
     if (input.vmServerAddressList) {
       all = all.filter(([, vm]) => input.vmServerAddressList.some((a: any) =>
         (a.vmId === undefined || a.vmId === vm.vmServerAddress.vmId)
@@ -441,7 +456,7 @@ export class SmsEmulator {
     const page = this.page(all, input, 'servers');
     return dropUndefined({
       lastModifiedOn: this.catalogModifiedOn,
-      serverCatalogStatus: 'AVAILABLE',
+      serverCatalogStatus: status,
       serverList: page.items.map(([serverId, vmServer]) => dropUndefined({
         serverId,
         serverType: 'VIRTUAL_MACHINE',
@@ -488,7 +503,8 @@ export class SmsEmulator {
   }
 }
 
-const IMPLEMENTED = new Set(['CreateReplicationJob', 'UpdateReplicationJob', 'DeleteReplicationJob', 'GetReplicationJobs', 'GetServers']);
+const IMPLEMENTED = new Set(['CreateReplicationJob', 'UpdateReplicationJob', 'DeleteReplicationJob', 'GetReplicationJobs', 'GetServers',
+  'ImportServerCatalog']);
 
 /** `sms-job-` followed by 17 lowercase hex digits, like the service's ids. */
 function newJobId(): string {
