@@ -8,6 +8,7 @@ import { adopt, changesFor, sendUpdate } from './job-update';
 import { Marker, describedWithMarker, isAdoptedBy, isMadeBy, isOwnedBy, markerOf, parseMarker } from './ownership';
 import { InvalidPropertyError, JobProperties } from './properties';
 import { nextRunStart, seedForCreate } from './seed';
+import { failedBeforeAnyJob } from './server';
 import { RefusedError, call, isServiceAnswer, jobOfServer, sms, wasRefusedOutright } from './sms';
 
 /**
@@ -27,7 +28,7 @@ const nothingMade = new WeakSet<object>();
  * lost answer, or the job this very event made) may have left a job.
  */
 export function createMadeNoJob(e: unknown): boolean {
-  return e instanceof InvalidPropertyError || (typeof e === 'object' && e !== null && nothingMade.has(e));
+  return e instanceof InvalidPropertyError || failedBeforeAnyJob(e) || (typeof e === 'object' && e !== null && nothingMade.has(e));
 }
 
 /**

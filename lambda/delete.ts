@@ -8,7 +8,8 @@ import { sendUpdate } from './job-update';
 import { isAdoptedBy, isMadeBy, isOwnedBy, markerText, tokenOf, withoutMarker } from './ownership';
 import { parsePhysicalId } from './physical-id';
 import { adoptsExistingJob, serverIdOf } from './properties';
-import { call, describeError, jobById, jobOfServer, sms } from './sms';
+import { selectorOf } from './server';
+import { allJobs, call, describeError, isLive, jobById, jobOfServer, sms } from './sms';
 import { describeStack } from './stack-status';
 
 /**
@@ -38,12 +39,12 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
       console.log(JSON.stringify({ message: 'the Create that this id names made no job: nothing to delete', physicalId }));
       break;
     case 'failed':
-      await deleteJobMadeBy(serverId, owner, tokenOf(id.requestId), budget);
+      await deleteJobMadeBy(serverId, owner, tokenOf(id.requestId), budget, selectorOf(event.ResourceProperties) !== undefined);
       break;
     default:
       // Not an id this provider answers with (e.g. one CloudFormation made up for a Create it cancelled, or that never
       // answered): any job with this resource's marker, as before tokens existed.
-      await deleteJobMadeBy(serverId, owner, undefined, budget);
+      await deleteJobMadeBy(serverId, owner, undefined, budget, selectorOf(event.ResourceProperties) !== undefined);
   }
   return physicalId;
 }
@@ -55,13 +56,15 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
  * marker, by which the next deployment of this resource adopts it and the user finds it (README, "Errors you may
  * meet"). Failing instead would leave the rollback stuck (ROLLBACK_FAILED) until SMS answers.
  */
-async function deleteJobMadeBy(serverId: string | undefined, owner: string, token: string | undefined, budget: Budget): Promise<void> {
-  if (!serverId) {
+async function deleteJobMadeBy(serverId: string | undefined, owner: string, token: string | undefined, budget: Budget,
+  byVm = false): Promise<void> {
+  if (!serverId && !byVm) {
     return;
   }
   let job;
   try {
-    job = await jobOfServer(serverId, budget.work);
+    // A server named by its VM was never known to the template: the job is found by this resource's marker.
+    job = serverId ? await jobOfServer(serverId, budget.work) : (await allJobs(budget.work)).find((j) => isLive(j) && isOwnedBy(j.description, owner));
   } catch (e) {
     console.warn(JSON.stringify({
       message: 'could not look for a job the failed Create may have made; answering SUCCESS. If it made one, the job remains, '

@@ -15,6 +15,7 @@ import { eventMarker } from './ownership';
 import { failedCreateId } from './physical-id';
 import { decodeProperties } from './properties';
 import { Plan, follow, planOf } from './rollback';
+import { resolveServers } from './server';
 import { RefusedError, describeError } from './sms';
 import { onUpdate } from './update';
 
@@ -36,8 +37,14 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     // A rollback that may race a cancelled event waits it out first; a forward event writes only while it is one.
     const plan = await planOf(event, budget);
     await follow(plan, event, budget);
-    const jobId = await dispatch(event, plan, budget);
-    answer = { status: 'SUCCESS', physicalResourceId: jobId, data: { ReplicationJobId: jobId } };
+    // A server named by its VM is found now, after the plan and before any write (server.ts).
+    const resolved = await resolveServers(event, budget);
+    const jobId = await dispatch(resolved.event, plan, budget);
+    const data: Record<string, string> = { ReplicationJobId: jobId };
+    if (resolved.serverId !== undefined) {
+      data.ServerId = resolved.serverId;
+    }
+    answer = { status: 'SUCCESS', physicalResourceId: jobId, data };
   } catch (e) {
     answer = {
       status: 'FAILED',

@@ -2,3 +2,4 @@ export * from './replication-job';
 export * from './private/provider';
 export * from './replication-job-base';
 export * from './events';
+export * from './server';

@@ -14,7 +14,9 @@ import {
 import { Construct, IConstruct } from 'constructs';
 import { grantKeyForEbs } from './private/ebs-key';
 import { ReplicationJobProvider } from './private/provider';
+import { claimVmSelector, serverOfJob } from './private/server-selector';
 import { ReplicationJobBase } from './replication-job-base';
+import { SmsServer } from './server';
 import { SERVICE_TIMEOUT_SECONDS } from './private/timing';
 
 /**
@@ -73,9 +75,24 @@ export interface ReplicationJobProps {
    * The ID of the server to replicate, from the SMS server catalog (such as `s-12345678`).
    *
    * SMS allows one replication job per server. Changing it replaces the job: a job is created for the new server,
-   * then the old job is deleted.
+   * then the old job is deleted. Give this or `server`, not both.
+   *
+   * @default - none: `server` names the server
    */
-  readonly serverId: string;
+  readonly serverId?: string;
+
+  /**
+   * The server to replicate: `SmsServer.fromServerId('s-12345678')`, the same as `serverId`, or
+   * `SmsServer.fromVmName('web-01')`, found by the provider in the SMS server catalog at deploy time. Give this or
+   * `serverId`, not both.
+   *
+   * A VM selector is resolved when the job is created and when the selector changes (an update that keeps it asks
+   * SMS nothing about it); a selector that then resolves to another server replaces the job, as a changed `serverId`
+   * does. The deployment fails, before anything is written to SMS, when no server or more than one matches.
+   *
+   * @default - none: `serverId` names the server
+   */
+  readonly server?: SmsServer;
 
   /**
    * The seed replication time: when the first replication run starts.
@@ -237,6 +254,14 @@ export class ReplicationJob extends ReplicationJobBase {
    */
   public readonly replicationJobId: string;
 
+  /**
+   * The ID of the server the job replicates, such as `s-12345678`: `serverId` itself, or, for a server named by its
+   * VM, a token the provider resolves at deploy time.
+   *
+   * @attribute
+   */
+  public readonly serverId: string;
+
   private readonly resource: CustomResource;
 
   /**
@@ -250,9 +275,16 @@ export class ReplicationJob extends ReplicationJobBase {
   constructor(scope: Construct, id: string, props: ReplicationJobProps) {
     super(scope, id);
     this.validateProps(props);
-    claimServer(this, props.serverId);
+    const server = serverOfJob(this, props.serverId, props.server);
+    if (server.serverId !== undefined) {
+      claimServer(this, server.serverId);
+    }
+    claimVmSelector(this, server);
 
     const provider = ReplicationJobProvider.of(this);
+    if (server.vmName !== undefined) {
+      provider._allowServerResolution();
+    }
     if (props.role) {
       provider.allowPassRole(props.role);
     }
@@ -269,7 +301,9 @@ export class ReplicationJob extends ReplicationJobBase {
       serviceTimeout: Duration.seconds(SERVICE_TIMEOUT_SECONDS),
       removalPolicy,
       properties: {
-        ServerId: props.serverId,
+        ServerId: server.serverId,
+        VmName: server.vmName,
+        VmManagerName: server.vmManagerName,
         SeedReplicationTime: props.seedReplicationTime?.toISOString(),
         Frequency: props.frequency?.toHours(),
         RunOnce: props.runOnce,
@@ -295,6 +329,7 @@ export class ReplicationJob extends ReplicationJobBase {
     }
 
     this.replicationJobId = resource.ref;
+    this.serverId = server.serverId ?? resource.getAttString('ServerId');
     this.resource = resource;
   }
 
@@ -318,7 +353,7 @@ export class ReplicationJob extends ReplicationJobBase {
       throw new Error(`ReplicationJob ${this.node.path}: ${message}`);
     };
 
-    if (!Token.isUnresolved(props.serverId) && props.serverId.trim() === '') {
+    if (props.serverId !== undefined && !Token.isUnresolved(props.serverId) && props.serverId.trim() === '') {
       fail('serverId must be the ID of a server in the SMS server catalog (such as s-12345678), got an empty string');
     }
     if (props.seedReplicationTime && isNaN(props.seedReplicationTime.getTime())) {

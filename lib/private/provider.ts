@@ -155,6 +155,7 @@ export class ReplicationJobProvider extends Construct {
 
   private readonly passRole: iam.PolicyStatement;
   private readonly passedRoles = new Set<string>();
+  private resolvesServers = false;
   /** How the provider came to be, for the error of a late `configure`. */
   private readonly origin: string;
 
@@ -290,6 +291,21 @@ export class ReplicationJobProvider extends Construct {
       id: 'Serverless-LambdaAsyncFailureDestination',
       reason: 'An event that fails or ages out leaves CloudFormation to fail the job at its 10-minute ServiceTimeout, and the Delete that follows finds any job by its marker. A destination would hold presigned response URLs nobody replays.',
     });
+  }
+
+  /**
+   * Lets the provider read the SMS server catalog and import it, once, for jobs that name their server by its VM
+   * (`SmsServer.fromVmName`); stacks without such a job never get these permissions.
+   *
+   * @internal
+   */
+  public _allowServerResolution(): void {
+    if (this.resolvesServers) {
+      return;
+    }
+    this.resolvesServers = true;
+    // SMS has no resource-level permissions: these actions only accept "*".
+    this.policy.addStatements(new iam.PolicyStatement({ actions: ['sms:GetServers', 'sms:ImportServerCatalog'], resources: ['*'] }));
   }
 
   /**

@@ -1,0 +1,221 @@
+/**
+ * A server named by its VM (the VmName and VmManagerName properties, from `SmsServer.fromVmName`): found in the SMS
+ * server catalog before anything is written to SMS, so that create.ts and update.ts see a ServerId as for any job.
+ *
+ * The catalog is read at most once per invocation (GetServers, every page), and only when the selector is new: a
+ * Create, or an Update that changes it. A catalog that is not AVAILABLE is imported (ImportServerCatalog) and waited
+ * for within the invocation's budget.
+ */
+import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Server } from '@aws-sdk/client-sms';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { Budget } from './budget';
+import { isJobId } from './physical-id';
+import { InvalidPropertyError } from './properties';
+import { RefusedError, call, isLive, jobById, sms } from './sms';
+
+/** A VM selector, as the template writes it. */
+export interface VmSelector {
+  readonly vmName: string;
+  readonly vmManagerName?: string;
+}
+
+/** The event with the server of each VM selector written as ServerId, and the server the new properties name. */
+export interface ResolvedEvent {
+  readonly event: CloudFormationCustomResourceEvent;
+  /** The server of the new properties, when they name it by its VM: the custom resource's ServerId attribute. */
+  readonly serverId?: string;
+}
+
+/** The provider refuses a selector that matches no server, or several, or a catalog that does not become available. */
+export class ServerNotResolvedError extends RefusedError {}
+
+/** Errors thrown while resolving: nothing was written to SMS (an import of the catalog is no job). */
+const beforeAnyJob = new WeakSet<object>();
+
+/** Whether the error ended the invocation before any job was written: the server was not known yet. */
+export function failedBeforeAnyJob(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && beforeAnyJob.has(e);
+}
+
+/** The longest wait between two looks at a catalog being imported. */
+const MAX_POLL_MS = 5000;
+
+/** The VM selector of the properties, if they name the server by its VM. */
+export function selectorOf(raw: Record<string, unknown> | undefined): VmSelector | undefined {
+  const vmName = raw?.VmName;
+  const vmManagerName = raw?.VmManagerName;
+  if (vmName === undefined || vmName === '') {
+    if (vmManagerName !== undefined && vmManagerName !== '') {
+      throw new InvalidPropertyError(`Property VmManagerName ("${String(vmManagerName)}") needs VmName: it narrows a VM name.`);
+    }
+    return undefined;
+  }
+  if (typeof vmName !== 'string' || (vmManagerName !== undefined && typeof vmManagerName !== 'string')) {
+    throw new InvalidPropertyError(`Properties VmName and VmManagerName must be single values, got ${JSON.stringify({ vmName, vmManagerName })}.`);
+  }
+  if (raw?.ServerId !== undefined && raw.ServerId !== '') {
+    throw new InvalidPropertyError(`Properties ServerId ("${String(raw.ServerId)}") and VmName ("${vmName}") name the server twice; give one.`);
+  }
+  return { vmName, vmManagerName: vmManagerName === '' ? undefined : vmManagerName };
+}
+
+/**
+ * Writes the server of each VM selector of the event as its ServerId. A Create resolves its selector. An Update
+ * whose selector is unchanged asks the catalog nothing: its job names the server (one GetReplicationJobs, for the
+ * ServerId attribute), and only a job gone since makes it resolve again. An Update that changes the selector resolves
+ * the new one, and reads the old server from the job: a different server means a replacement (update.ts). A Delete
+ * is left as it is (delete.ts finds a failed Create's job by its marker).
+ */
+export async function resolveServers(event: CloudFormationCustomResourceEvent, budget: Budget): Promise<ResolvedEvent> {
+  try {
+    return await resolve(event, budget);
+  } catch (e) {
+    if (typeof e === 'object' && e !== null) {
+      beforeAnyJob.add(e);
+    }
+    throw e;
+  }
+}
+
+async function resolve(event: CloudFormationCustomResourceEvent, budget: Budget): Promise<ResolvedEvent> {
+  if (event.RequestType === 'Delete') {
+    return { event };
+  }
+  const selector = selectorOf(event.ResourceProperties);
+  if (event.RequestType === 'Create') {
+    if (!selector) {
+      return { event };
+    }
+    const serverId = await findServer(selector, budget);
+    return { event: { ...event, ResourceProperties: withServerId(event.ResourceProperties, serverId) }, serverId };
+  }
+
+  let oldSelector: VmSelector | undefined;
+  try {
+    oldSelector = selectorOf(event.OldResourceProperties);
+  } catch {
+    // Old properties that failed (a rollback's) are only compared with: such a selector counts as changed.
+    oldSelector = undefined;
+  }
+  if (!selector && !oldSelector) {
+    return { event };
+  }
+  const jobId = event.PhysicalResourceId;
+  const job = (oldSelector && isJobId(jobId)) ? await jobById(jobId, budget.work) : undefined;
+  const jobServer = job && isLive(job) ? job.serverId : undefined;
+  let serverId: string | undefined;
+  if (selector) {
+    const same = oldSelector !== undefined && sameSelector(selector, oldSelector) && jobServer !== undefined;
+    serverId = same ? jobServer : await findServer(selector, budget);
+    console.log(JSON.stringify({ message: same ? 'the VM selector is unchanged: the job names its server' : 'the VM selector resolved', ...selector, serverId }));
+  }
+  return {
+    event: {
+      ...event,
+      ResourceProperties: selector ? withServerId(event.ResourceProperties, serverId!) : event.ResourceProperties,
+      // A job gone since leaves the old server unknown: then the new one counts as unchanged, and update.ts makes the job again.
+      OldResourceProperties: oldSelector ? withServerId(event.OldResourceProperties, jobServer ?? serverId ?? '') : event.OldResourceProperties,
+    },
+    serverId,
+  };
+}
+
+function sameSelector(a: VmSelector, b: VmSelector): boolean {
+  return a.vmName === b.vmName && a.vmManagerName === b.vmManagerName;
+}
+
+/** The properties with ServerId for the selector, which the other properties' decoding does not know. */
+function withServerId<T extends object>(raw: T, serverId: string): T {
+  const { VmName: _name, VmManagerName: _manager, ...rest } = raw as Record<string, unknown>;
+  return (serverId === '' ? rest : { ...rest, ServerId: serverId }) as T;
+}
+
+/** How a selector is written in the construct's code, for messages. */
+export function describeSelector(selector: VmSelector): string {
+  return `SmsServer.fromVmName('${selector.vmName}'${selector.vmManagerName === undefined ? '' : `, { vmManagerName: '${selector.vmManagerName}' }`})`;
+}
+
+/** The one server the selector matches in the catalog; anything else fails, naming what to do. */
+async function findServer(selector: VmSelector, budget: Budget): Promise<string> {
+  const catalog = await readCatalog(budget);
+  const matches = catalog.servers.filter((s) => s.vmServer?.vmName === selector.vmName
+    && (selector.vmManagerName === undefined || s.vmServer?.vmManagerName === selector.vmManagerName));
+  const catalogText = `the SMS server catalog (${catalog.status}, last modified ${when(catalog.lastModifiedOn)}, ` +
+    `${catalog.servers.length} server${catalog.servers.length === 1 ? '' : 's'}${catalog.imported ? ', imported by this deployment' : ''})`;
+  if (matches.length === 0) {
+    throw new ServerNotResolvedError('ServerNotFound', `No server matches ${describeSelector(selector)}: ${catalogText} has no VM named ` +
+      `"${selector.vmName}"${selector.vmManagerName === undefined ? '' : ` on VM manager "${selector.vmManagerName}"`}. No replication job was made. ` +
+      'Check the name as the SMS connector reports it (GetServers, vmServer.vmName and vmManagerName); if the VM is new, ' +
+      'import the catalog again (ImportServerCatalog, or "Import server catalog" in the SMS console), then deploy again.');
+  }
+  if (matches.length > 1) {
+    const listed = matches.map((s) => `${s.serverId} (VM manager ${s.vmServer?.vmManagerName ?? 'unknown'}, VM path ${s.vmServer?.vmPath ?? 'unknown'})`);
+    const managers = new Set(matches.map((s) => s.vmServer?.vmManagerName));
+    const narrow = selector.vmManagerName === undefined && managers.size > 1
+      ? `Narrow the selector with vmManagerName (such as SmsServer.fromVmName('${selector.vmName}', { vmManagerName: '${matches[0].vmServer?.vmManagerName}' })), or name `
+      : 'Name ';
+    throw new ServerNotResolvedError('ServerAmbiguous', `${matches.length} servers match ${describeSelector(selector)} in ${catalogText}: ` +
+      `${listed.join(', ')}. No replication job was made. ${narrow}the server by its id (such as SmsServer.fromServerId('${matches[0].serverId}')).`);
+  }
+  return matches[0].serverId!;
+}
+
+interface Catalog {
+  readonly status: string;
+  readonly lastModifiedOn?: Date;
+  readonly servers: Server[];
+  /** Whether this invocation started the import it read. */
+  readonly imported: boolean;
+}
+
+/**
+ * Every server of the catalog, once it is AVAILABLE: a catalog NOT_IMPORTED, EXPIRED or DELETED is imported first,
+ * and one IMPORTING is waited for, until the budget's end. The look at an importing catalog is its first page; the
+ * catalog is read through once.
+ */
+async function readCatalog(budget: Budget): Promise<Catalog> {
+  let imported = false;
+  let before: string | undefined;
+  let waitMs = 1000;
+  const started = Date.now();
+  for (;;) {
+    const first = await getServers(undefined, budget.work);
+    const status = first.serverCatalogStatus ?? 'AVAILABLE';
+    before ??= status;
+    if (status === 'AVAILABLE') {
+      const servers = [...first.serverList ?? []];
+      for (let next = first.nextToken; next;) {
+        const page = await getServers(next, budget.work);
+        servers.push(...page.serverList ?? []);
+        next = page.nextToken;
+      }
+      return { status, lastModifiedOn: first.lastModifiedOn, servers, imported };
+    }
+    if (status !== 'IMPORTING' && !imported) {
+      console.log(JSON.stringify({ message: 'the server catalog is not available: importing it', serverCatalogStatus: status }));
+      await call('ImportServerCatalog', (abortSignal) => sms.send(new ImportServerCatalogCommand({}), { abortSignal }), budget.work);
+      imported = true;
+    } else if (status !== 'IMPORTING') {
+      throw new ServerNotResolvedError('ServerCatalogNotAvailable', `The SMS server catalog went from IMPORTING to ${status} ` +
+        `(last modified ${when(first.lastModifiedOn)}) after the import this deployment started; no replication job was made. ` +
+        'Check the SMS connector (it must be registered and healthy), then import the catalog again and deploy again.');
+    }
+    if (Date.now() + waitMs >= budget.work) {
+      const seconds = Math.round((Date.now() - started) / 1000);
+      throw new ServerNotResolvedError('ServerCatalogNotAvailable', `The SMS server catalog was still IMPORTING ` +
+        `${seconds} s after ${imported ? `this deployment started its import (it was ${before} before)` : 'the provider found it importing'}, ` +
+        'when the provider\'s time ran out; no replication job was made. A first import can take several minutes: deploy ' +
+        'again once GetServers reports serverCatalogStatus AVAILABLE (the SMS console\'s server list shows it).');
+    }
+    await new Promise((r) => setTimeout(r, waitMs));
+    waitMs = Math.min(MAX_POLL_MS, waitMs * 2);
+  }
+}
+
+async function getServers(nextToken: string | undefined, deadline: number): Promise<GetServersResponse> {
+  return call('GetServers', (abortSignal) => sms.send(new GetServersCommand({ nextToken }), { abortSignal }), deadline);
+}
+
+function when(date: Date | undefined): string {
+  return date ? date.toISOString() : 'never';
+}

@@ -1,0 +1,74 @@
+import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import type { SmsServer } from '../server';
+
+/** What the template says of a job's server, from `serverId` or `server`. */
+export interface ServerOfJob {
+  /** The ServerId property: the server id, when it is known at synthesis. */
+  readonly serverId?: string;
+  /** The VmName and VmManagerName properties, when the provider resolves the server at deploy time. */
+  readonly vmName?: string;
+  readonly vmManagerName?: string;
+  /** The key under which the job claims its server in the app, and how the claim is named in errors. */
+  readonly claim: { readonly key: string; readonly what: string };
+}
+
+/** What an SMS server id looks like: `s-` and hex digits (`s-12345678`, `s-1234567890abcdef0`). */
+const SERVER_ID = /^s-[0-9a-f]+$/;
+
+/**
+ * Reads `serverId` and `server`: exactly one of them; `SmsServer.fromServerId` is the same as `serverId`. Warns about a
+ * server id that does not look like one, such as a VM's name.
+ */
+export function serverOfJob(job: IConstruct, serverId: string | undefined, server: SmsServer | undefined): ServerOfJob {
+  if ((serverId === undefined) === (server === undefined)) {
+    throw new Error(`ReplicationJob ${job.node.path}: give exactly one of serverId (such as 's-12345678') and server ` +
+      `(such as SmsServer.fromVmName('web-01')), got ${serverId === undefined ? 'neither' : `both: serverId '${serverId}' and server ${server!._describe()}`}`);
+  }
+  const id = serverId ?? server!.serverId;
+  if (id !== undefined) {
+    if (!Token.isUnresolved(id) && id.trim() !== '' && !SERVER_ID.test(id)) {
+      Annotations.of(job).addWarningV2('cdk-sms-replication-job:serverIdNotSmsId',
+        `serverId '${id}' does not look like an SMS server id ('s-' and hex digits, such as s-12345678), and SMS will refuse it ` +
+        `at deploy time if it is not one. To name the server by its VM, use server: SmsServer.fromVmName('${id}').`);
+    }
+    return { serverId: id, claim: { key: `id|${id}`, what: `serverId ${id}` } };
+  }
+  const { vmName, vmManagerName } = server!;
+  const literal = !Token.isUnresolved(vmName) && (vmManagerName === undefined || !Token.isUnresolved(vmManagerName));
+  return {
+    vmName,
+    vmManagerName,
+    claim: { key: literal ? `vm|${vmManagerName ?? ''}|${vmName}` : '', what: `server ${server!._describe()}` },
+  };
+}
+
+/** The VM selectors declared so far in each app: which construct claims each. */
+const claims = new WeakMap<IConstruct, Map<string, string>>();
+
+/**
+ * Fails synthesis when a second ReplicationJob in the app names its server by the same literal VM selector as another
+ * (a server id is claimed by replication-job.ts): both would resolve to one server, SMS allows one job per server, and
+ * the second Create would fail at deploy time. Jobs match when they are in the same stack, or in stacks with the same
+ * explicit account and region; a token VM name, account or region is not guessed at.
+ */
+export function claimVmSelector(job: IConstruct, server: ServerOfJob): void {
+  if (server.vmName === undefined || server.claim.key === '') {
+    return;
+  }
+  const stack = Stack.of(job);
+  const where = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
+    ? `stack ${stack.node.path}`
+    : `account ${stack.account} and region ${stack.region}`;
+  const root = job.node.root;
+  const bySelector = claims.get(root) ?? new Map<string, string>();
+  claims.set(root, bySelector);
+  const key = `${where}|${server.claim.key}`;
+  const first = bySelector.get(key);
+  if (first !== undefined) {
+    throw new Error(`ReplicationJob ${job.node.path}: ${server.claim.what} is already replicated by ReplicationJob ${first} ` +
+      `(same ${where}), and SMS allows one replication job per server. Remove one of the two, or narrow the selector to ` +
+      'another VM (vmManagerName), or name the server with SmsServer.fromServerId.');
+  }
+  bySelector.set(key, job.node.path);
+}

@@ -1,0 +1,97 @@
+import { Token } from 'aws-cdk-lib';
+
+/**
+ * Options of `SmsServer.fromVmName`: what narrows a VM name that several servers of the catalog share.
+ */
+export interface VmNameOptions {
+  /**
+   * The name of the VM manager (the vCenter, SCVMM or Azure subscription the SMS connector reports) that holds the VM,
+   * as GetServers reports it in `vmServer.vmManagerName`.
+   *
+   * @default - any VM manager: the name must then be unique in the whole catalog
+   */
+  readonly vmManagerName?: string;
+}
+
+/**
+ * The server a ReplicationJob replicates: an SMS server id, or a VM the provider finds in the SMS server catalog at
+ * deploy time.
+ *
+ * A VM selector (`fromVmName`) is resolved by the stack's provider when the job is created, or when the selector
+ * changes: it reads the catalog (GetServers, every page), importing it first (ImportServerCatalog) when it is not
+ * available, and fails the deployment, before anything is written to SMS, unless exactly one server matches.
+ */
+export class SmsServer {
+  /**
+   * The server with this id in the SMS server catalog, such as `s-12345678`.
+   *
+   * The same as `serverId`: the template is the one `serverId` makes.
+   *
+   * @param serverId the id of the server, from the SMS server catalog (GetServers)
+   */
+  public static fromServerId(serverId: string): SmsServer {
+    if (!Token.isUnresolved(serverId) && serverId.trim() === '') {
+      throw new Error('SmsServer.fromServerId: serverId must be the ID of a server in the SMS server catalog (such as s-12345678), got an empty string');
+    }
+    return new SmsServer(serverId, undefined, undefined);
+  }
+
+  /**
+   * The server of the VM with this name, as the SMS connector reports it (GetServers `vmServer.vmName`), found by the
+   * provider at deploy time.
+   *
+   * The provider needs `sms:GetServers` and `sms:ImportServerCatalog` for it, which the stack's provider policy then
+   * gets. A catalog never imported (or expired, or deleted) is imported first, which takes time (README, "Naming the
+   * server by its VM").
+   *
+   * @param vmName the VM's name in its VM manager, such as `web-01`
+   * @param options what narrows the name when several VM managers have a VM of that name
+   */
+  public static fromVmName(vmName: string, options: VmNameOptions = {}): SmsServer {
+    for (const [name, value] of [['vmName', vmName], ['vmManagerName', options.vmManagerName]] as const) {
+      if (value !== undefined && !Token.isUnresolved(value) && value.trim() === '') {
+        throw new Error(`SmsServer.fromVmName: ${name} must be a non-empty VM${name === 'vmName' ? '' : ' manager'} name as GetServers reports it, got an empty string`);
+      }
+    }
+    return new SmsServer(undefined, vmName, options.vmManagerName);
+  }
+
+  /**
+   * The server's id, when it was given (`fromServerId`).
+   *
+   * @default - none: the server is found by its VM at deploy time
+   */
+  public readonly serverId?: string;
+
+  /**
+   * The VM's name, when the server is found by its VM (`fromVmName`).
+   *
+   * @default - none: the server is named by its id
+   */
+  public readonly vmName?: string;
+
+  /**
+   * The VM manager that narrows `vmName`.
+   *
+   * @default - any VM manager
+   */
+  public readonly vmManagerName?: string;
+
+  private constructor(serverId: string | undefined, vmName: string | undefined, vmManagerName: string | undefined) {
+    this.serverId = serverId;
+    this.vmName = vmName;
+    this.vmManagerName = vmManagerName;
+  }
+
+  /**
+   * How the selector is written in error messages: the code that makes it.
+   *
+   * @internal
+   */
+  public _describe(): string {
+    if (this.serverId !== undefined) {
+      return `SmsServer.fromServerId('${this.serverId}')`;
+    }
+    return `SmsServer.fromVmName('${this.vmName}'${this.vmManagerName === undefined ? '' : `, { vmManagerName: '${this.vmManagerName}' }`})`;
+  }
+}

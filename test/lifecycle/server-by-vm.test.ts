@@ -1,0 +1,215 @@
+import { SmsServer, VmNameOptions } from '../../lib';
+import { SmsEmulator } from '../harness/sms-emulator';
+import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, smsCallsDuring, world, World } from '../harness/world';
+
+/** Issue 24: a job whose server is named by its VM (SmsServer.fromVmName), resolved by the provider at deploy time. */
+
+jest.setTimeout(60_000);
+
+const seed = futureSeed();
+let w: World | undefined;
+let emulator: SmsEmulator;
+
+beforeEach(async () => {
+  emulator = await SmsEmulator.start();
+});
+
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+  await emulator.close();
+});
+
+/** Fills the catalog with `count` servers named vm-<n>, on one VM manager. */
+function fillCatalog(count: number): void {
+  for (let i = 0; i < count; i++) emulator.addServer(`s-${(0x1000 + i).toString(16).padStart(8, '0')}`, { vmName: `vm-${i}` });
+}
+
+async function stackNaming(vmName: string, options?: VmNameOptions, functionTimeoutSeconds?: number): Promise<World> {
+  return world({ emulator, functionTimeoutSeconds, jobs: { Job: { server: SmsServer.fromVmName(vmName, options), seedReplicationTime: seed } } });
+}
+
+test('a VM on the catalog\'s second page: every page is read, once, and the job is made on its server', async () => {
+  fillCatalog(60);
+  const target = emulator.addServer('s-0000beef', { vmName: 'web-01', vmManagerName: 'vc-east' });
+  w = await stackNaming('web-01');
+  const { result, calls } = await smsCallsDuring(emulator, () => w!.cfn.create(w!.jobs.Job));
+  expectAnsweredInTime(result);
+  expect(result.status).toBe('SUCCESS');
+  expect(calls).toEqual(['GetServers', 'GetServers', 'CreateReplicationJob']);
+  const [job] = emulator.jobs();
+  expect(job.serverId).toBe(target);
+  expect(result.physicalResourceId).toBe(job.replicationJobId);
+  expect(result.data).toEqual({ ReplicationJobId: job.replicationJobId, ServerId: target });
+  expectNothingLeakedNothingLost(emulator, [w.cfn]);
+
+  const deleted = await w.cfn.delete(w.jobs.Job);
+  expect(deleted.status).toBe('SUCCESS');
+  expect(emulator.jobs()).toEqual([]);
+});
+
+test('an ambiguous name fails before any write, listing each server with its VM manager and path, and how to narrow it', async () => {
+  emulator.addServer('s-000000e1', { vmName: 'web-01', vmManagerName: 'vc-east', vmPath: '/East/vm/web-01' });
+  emulator.addServer('s-000000a1', { vmName: 'web-01', vmManagerName: 'vc-west', vmPath: '/West/vm/web-01' });
+  w = await stackNaming('web-01');
+  const { result, calls } = await smsCallsDuring(emulator, () => w!.cfn.create(w!.jobs.Job));
+  expectAnsweredInTime(result);
+  expect(result.status).toBe('FAILED');
+  expect(calls).toEqual(['GetServers']);
+  expect(result.reason).toMatch(/^ServerAmbiguous: 2 servers match SmsServer\.fromVmName\('web-01'\) in the SMS server catalog \(AVAILABLE, last modified \d{4}-/);
+  expect(result.reason).toContain('s-000000e1 (VM manager vc-east, VM path /East/vm/web-01), s-000000a1 (VM manager vc-west, VM path /West/vm/web-01)');
+  expect(result.reason).toContain('No replication job was made');
+  expect(result.reason).toContain("SmsServer.fromVmName('web-01', { vmManagerName: 'vc-east' })");
+  expect(result.reason).not.toMatch(/retry/i);
+  expect(result.physicalResourceId).toMatch(/^create-refused-/);
+
+  // The rollback's Delete knows that nothing was made: no SMS call.
+  const { result: deleted, calls: deleteCalls } = await smsCallsDuring(emulator, () => w!.cfn.delete(w!.jobs.Job));
+  expect(deleted.status).toBe('SUCCESS');
+  expect(deleteCalls).toEqual([]);
+  expect(emulator.jobs()).toEqual([]);
+});
+
+test('vmManagerName narrows the name to one server', async () => {
+  emulator.addServer('s-000000e1', { vmName: 'web-01', vmManagerName: 'vc-east' });
+  const west = emulator.addServer('s-000000a1', { vmName: 'web-01', vmManagerName: 'vc-west' });
+  w = await stackNaming('web-01', { vmManagerName: 'vc-west' });
+  const created = await w.cfn.create(w.jobs.Job);
+  expect(created.status).toBe('SUCCESS');
+  expect(emulator.jobs().map((j) => j.serverId)).toEqual([west]);
+  expect(created.data?.ServerId).toBe(west);
+});
+
+test('a name not in the catalog fails naming the name, the selector, the catalog\'s status and time, and what to do', async () => {
+  fillCatalog(3);
+  w = await stackNaming('web-01', { vmManagerName: 'vc-east' });
+  const created = await w.cfn.create(w.jobs.Job);
+  expectAnsweredInTime(created);
+  expect(created.status).toBe('FAILED');
+  expect(created.reason).toMatch(new RegExp("^ServerNotFound: No server matches SmsServer\\.fromVmName\\('web-01', \\{ vmManagerName: 'vc-east' \\}\\): " +
+    'the SMS server catalog \\(AVAILABLE, last modified \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, 3 servers\\) has no VM named "web-01" on VM manager "vc-east"\\.'));
+  expect(created.reason).toContain('ImportServerCatalog');
+  expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
+  expect(created.physicalResourceId).toMatch(/^create-refused-/);
+});
+
+test('a catalog NOT_IMPORTED is imported, waited for, then read, and the job made, within one invocation', async () => {
+  const target = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+  emulator.setCatalogStatus('NOT_IMPORTED', { importMs: 1500 });
+  w = await stackNaming('web-01');
+  const { result, calls } = await smsCallsDuring(emulator, () => w!.cfn.create(w!.jobs.Job));
+  expectAnsweredInTime(result);
+  expect(result.status).toBe('SUCCESS');
+  expect(calls[0]).toBe('GetServers');
+  expect(calls[1]).toBe('ImportServerCatalog');
+  expect(calls.filter((c) => c === 'ImportServerCatalog')).toHaveLength(1);
+  // Looked at while it imported, then read: only GetServers between the import and the job.
+  expect(calls.slice(2, -1).length).toBeGreaterThanOrEqual(2);
+  expect(calls.slice(2, -1).every((c) => c === 'GetServers')).toBe(true);
+  expect(calls[calls.length - 1]).toBe('CreateReplicationJob');
+  expect(emulator.jobs().map((j) => j.serverId)).toEqual([target]);
+  expectNothingLeakedNothingLost(emulator, [w.cfn]);
+});
+
+test('a catalog already IMPORTING is waited for, not imported again', async () => {
+  const target = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+  emulator.setCatalogStatus('IMPORTING', { importMs: 1200 });
+  w = await stackNaming('web-01');
+  const created = await w.cfn.create(w.jobs.Job);
+  expect(created.status).toBe('SUCCESS');
+  expect(emulator.requestsFor('ImportServerCatalog')).toEqual([]);
+  expect(emulator.jobs().map((j) => j.serverId)).toEqual([target]);
+});
+
+test('an import slower than the budget: a clear FAILED in time, and no job', async () => {
+  emulator.addServer('s-0000beef', { vmName: 'web-01' });
+  emulator.setCatalogStatus('EXPIRED', { importMs: 600_000 });
+  w = await stackNaming('web-01', undefined, 8);
+  const created = await w.cfn.create(w.jobs.Job);
+  expectAnsweredInTime(created);
+  expect(created.status).toBe('FAILED');
+  expect(created.reason).toMatch(/^ServerCatalogNotAvailable: The SMS server catalog was still IMPORTING \d+ s after this deployment started its import \(it was EXPIRED before\)/);
+  expect(created.reason).toContain('no replication job was made');
+  expect(created.reason).toContain('deploy again once GetServers reports serverCatalogStatus AVAILABLE');
+  expect(emulator.requestsFor('ImportServerCatalog')).toHaveLength(1);
+  expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
+  expect(created.physicalResourceId).toMatch(/^create-refused-/);
+  expect(emulator.jobs()).toEqual([]);
+});
+
+test('a throttled GetServers is retried, and the job made', async () => {
+  fillCatalog(60);
+  const target = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+  emulator.failNext('GetServers', 'ThrottlingException', { times: 3 });
+  w = await stackNaming('web-01');
+  const created = await w.cfn.create(w.jobs.Job);
+  expect(created.status).toBe('SUCCESS');
+  expect(emulator.requestsFor('GetServers').map((r) => r.outcome)).toEqual([
+    'error:ThrottlingException', 'error:ThrottlingException', 'error:ThrottlingException', 'ok', 'ok']);
+  expect(emulator.jobs().map((j) => j.serverId)).toEqual([target]);
+});
+
+test('an Update that keeps the selector asks the catalog nothing, and changes the job in place', async () => {
+  const target = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+  w = await stackNaming('web-01');
+  const created = await w.cfn.create(w.jobs.Job);
+  // The catalog changes meanwhile: an unchanged selector is not resolved again.
+  emulator.addServer('s-0000cafe', { vmName: 'web-01', vmManagerName: 'vc-other' });
+  const { result, calls } = await smsCallsDuring(emulator, () => w!.cfn.update(w!.jobs.Job, { Description: 'nightly' }));
+  expect(result.status).toBe('SUCCESS');
+  expect(calls).not.toContain('GetServers');
+  expect(calls).not.toContain('ImportServerCatalog');
+  expect(calls).not.toContain('CreateReplicationJob');
+  expect(calls).toContain('UpdateReplicationJob');
+  expect(result.physicalResourceId).toBe(created.physicalResourceId);
+  expect(result.data).toEqual({ ReplicationJobId: created.physicalResourceId, ServerId: target });
+  expect(emulator.jobs().map((j) => [j.serverId, j.description?.startsWith('nightly ')])).toEqual([[target, true]]);
+});
+
+test('a selector moved to another server replaces the job: the new one made, the old one deleted by the cleanup', async () => {
+  const first = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+  const second = emulator.addServer('s-0000cafe', { vmName: 'web-02' });
+  w = await stackNaming('web-01');
+  const created = await w.cfn.create(w.jobs.Job);
+  expect(created.data?.ServerId).toBe(first);
+
+  const updated = await w.cfn.update(w.jobs.Job, { VmName: 'web-02' });
+  expect(updated.status).toBe('SUCCESS');
+  expect(updated.physicalResourceId).not.toBe(created.physicalResourceId);
+  expect(updated.data).toEqual({ ReplicationJobId: updated.physicalResourceId, ServerId: second });
+  expect(emulator.jobs().map((j) => j.serverId).sort()).toEqual([first, second]);
+
+  const cleanup = await w.cfn.cleanup(w.jobs.Job);
+  expect(cleanup.status).toBe('SUCCESS');
+  expect(emulator.jobs().map((j) => [j.replicationJobId, j.serverId])).toEqual([[updated.physicalResourceId, second]]);
+  expectNothingLeakedNothingLost(emulator, [w.cfn]);
+});
+
+test('a selector changed to one that resolves to the same server changes nothing in SMS\'s job', async () => {
+  const target = emulator.addServer('s-0000beef', { vmName: 'web-01', vmManagerName: 'vc-east' });
+  w = await stackNaming('web-01');
+  const created = await w.cfn.create(w.jobs.Job);
+  const updated = await w.cfn.update(w.jobs.Job, { VmManagerName: 'vc-east' });
+  expect(updated.status).toBe('SUCCESS');
+  expect(updated.physicalResourceId).toBe(created.physicalResourceId);
+  expect(emulator.requestsFor('CreateReplicationJob')).toHaveLength(1);
+  expect(emulator.jobs().map((j) => j.serverId)).toEqual([target]);
+});
+
+test('a Create whose answer was lost and whose look-up failed: its Delete finds the job by its marker, with no server in the template', async () => {
+  emulator.addServer('s-0000beef', { vmName: 'web-01' });
+  w = await stackNaming('web-01', undefined, 5);
+  emulator.inject('CreateReplicationJob', { kind: 'loseAnswer', how: 'hang' });
+  emulator.inject('GetReplicationJobs', { kind: 'hang' }, Infinity);
+  const failed = await w.cfn.create(w.jobs.Job);
+  expect(failed.status).toBe('FAILED');
+  expect(failed.physicalResourceId).toMatch(/^create-failed-/);
+  expect(emulator.jobs()).toHaveLength(1);
+
+  emulator.clearFaults();
+  const { result: rollback, calls } = await smsCallsDuring(emulator, () => w!.cfn.delete(w!.jobs.Job));
+  expect(rollback.status).toBe('SUCCESS');
+  expect(calls).toEqual(['GetReplicationJobs', 'DeleteReplicationJob']);
+  expect(emulator.jobs()).toEqual([]);
+  expectNothingLeakedNothingLost(emulator, [w.cfn]);
+});

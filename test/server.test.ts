@@ -1,0 +1,115 @@
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ReplicationJob, ReplicationJobProps, SmsServer } from '../lib';
+
+/** Issue 24 at synthesis: SmsServer, the exactly-one rule, the policy, the duplicate and the look of a server id. */
+
+const seed = new Date('2031-01-02T03:00:00Z');
+
+function newStack(app = new App(), id = 'TestStack', env: { account?: string; region?: string } = { account: '123456789012', region: 'us-west-2' }): Stack {
+  return new Stack(app, id, { env });
+}
+
+function templateWith(props: ReplicationJobProps): Record<string, any> {
+  const stack = newStack();
+  new ReplicationJob(stack, 'Job', props);
+  return Template.fromStack(stack).toJSON();
+}
+
+function smsActionsOf(stack: Stack): string[] {
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+  return Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+    .flatMap((s: any) => [s.Action].flat()).filter((a: string) => a.startsWith('sms:')).sort();
+}
+
+function warningsOf(stack: Stack): string[] {
+  return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+}
+
+test('SmsServer.fromServerId makes the very template serverId makes', () => {
+  expect(templateWith({ server: SmsServer.fromServerId('s-1234abcd'), seedReplicationTime: seed }))
+    .toEqual(templateWith({ serverId: 's-1234abcd', seedReplicationTime: seed }));
+});
+
+test('a VM selector writes VmName and VmManagerName, no ServerId, and job.serverId is the resource\'s ServerId attribute', () => {
+  const stack = newStack();
+  const job = new ReplicationJob(stack, 'Job', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-east' }), seedReplicationTime: seed });
+  const template = Template.fromStack(stack);
+  const [resource] = Object.values(template.findResources('Custom::SmsReplicationJob')) as any[];
+  expect(resource.Properties.ServerId).toBeUndefined();
+  expect(resource.Properties).toMatchObject({ VmName: 'web-01', VmManagerName: 'vc-east' });
+  const logicalId = Object.keys(template.findResources('Custom::SmsReplicationJob'))[0];
+  expect(stack.resolve(job.serverId)).toEqual({ 'Fn::GetAtt': [logicalId, 'ServerId'] });
+});
+
+test('with serverId, job.serverId is the id itself', () => {
+  const stack = newStack();
+  const job = new ReplicationJob(stack, 'Job', { serverId: 's-1234abcd' });
+  expect(job.serverId).toBe('s-1234abcd');
+});
+
+test('the provider may read and import the server catalog only in stacks with a VM selector', () => {
+  const byId = newStack();
+  new ReplicationJob(byId, 'Job', { serverId: 's-1234abcd' });
+  new ReplicationJob(byId, 'Job2', { server: SmsServer.fromServerId('s-1234abce') });
+  expect(smsActionsOf(byId)).toEqual(['sms:CreateReplicationJob', 'sms:DeleteReplicationJob', 'sms:GetReplicationJobs', 'sms:UpdateReplicationJob']);
+
+  const byVm = newStack();
+  new ReplicationJob(byVm, 'Job', { server: SmsServer.fromVmName('web-01') });
+  new ReplicationJob(byVm, 'Job2', { server: SmsServer.fromVmName('web-02') });
+  expect(smsActionsOf(byVm)).toEqual(['sms:CreateReplicationJob', 'sms:DeleteReplicationJob', 'sms:GetReplicationJobs',
+    'sms:GetServers', 'sms:ImportServerCatalog', 'sms:UpdateReplicationJob']);
+});
+
+test.each([
+  ['neither', {}, /TestStack\/Job: give exactly one of serverId \(such as 's-12345678'\) and server .* got neither/],
+  ['both', { serverId: 's-1234abcd', server: SmsServer.fromVmName('web-01') },
+    /got both: serverId 's-1234abcd' and server SmsServer\.fromVmName\('web-01'\)/],
+])('%s of serverId and server fails at synth', (_, props, message) => {
+  expect(() => new ReplicationJob(newStack(), 'Job', props as ReplicationJobProps)).toThrow(message);
+});
+
+test.each([
+  ['fromServerId', () => SmsServer.fromServerId(''), /SmsServer.fromServerId: serverId must be the ID of a server .* got an empty string/],
+  ['fromVmName', () => SmsServer.fromVmName(' '), /SmsServer.fromVmName: vmName must be a non-empty VM name .* got an empty string/],
+  ['vmManagerName', () => SmsServer.fromVmName('web-01', { vmManagerName: '' }), /vmManagerName must be a non-empty VM manager name/],
+])('an empty %s fails', (_, make, message) => {
+  expect(make).toThrow(message);
+});
+
+describe('two jobs with the same literal VM selector', () => {
+  test('in one stack fail at synth', () => {
+    const stack = newStack();
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-east' }) });
+    expect(() => new ReplicationJob(stack, 'B', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-east' }) }))
+      .toThrow("ReplicationJob TestStack/B: server SmsServer.fromVmName('web-01', { vmManagerName: 'vc-east' }) is already replicated by " +
+        'ReplicationJob TestStack/A (same account 123456789012 and region us-west-2)');
+  });
+
+  test('in two stacks of one explicit environment fail at synth; in other environments, or narrowed differently, they do not', () => {
+    const app = new App();
+    new ReplicationJob(newStack(app, 'One'), 'A', { server: SmsServer.fromVmName('web-01') });
+    expect(() => new ReplicationJob(newStack(app, 'Two'), 'B', { server: SmsServer.fromVmName('web-01') })).toThrow(/already replicated by ReplicationJob One\/A/);
+    new ReplicationJob(newStack(app, 'Three', { account: '123456789012', region: 'us-gov-west-1' }), 'C', { server: SmsServer.fromVmName('web-01') });
+    new ReplicationJob(newStack(app, 'Four'), 'D', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-west' }) });
+  });
+
+  test('a token VM name is not guessed at', () => {
+    const stack = newStack();
+    const name = new CfnParameter(stack, 'Vm').valueAsString;
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromVmName(name) });
+    new ReplicationJob(stack, 'B', { server: SmsServer.fromVmName(name) });
+  });
+});
+
+test('a serverId that does not look like an SMS server id warns, pointing at SmsServer.fromVmName; an id does not', () => {
+  const stack = newStack();
+  new ReplicationJob(stack, 'Name', { serverId: 'web-01' });
+  new ReplicationJob(stack, 'Id', { serverId: 's-0123456789abcdef0' });
+  new ReplicationJob(stack, 'Param', { serverId: new CfnParameter(stack, 'Server').valueAsString });
+  expect(warningsOf(stack).filter((w) => w.includes('SMS server id'))).toEqual([
+    "serverId 'web-01' does not look like an SMS server id ('s-' and hex digits, such as s-12345678), and SMS will refuse it at deploy " +
+    "time if it is not one. To name the server by its VM, use server: SmsServer.fromVmName('web-01'). " +
+    '[ack: cdk-sms-replication-job:serverIdNotSmsId]',
+  ]);
+});
