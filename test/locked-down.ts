@@ -2,11 +2,16 @@
  * Provider settings of a locked-down account, shared by the construct, partition, security review and lifecycle tests:
  * an imported VPC and security group, a log group and (optionally) a role given by name.
  */
-import { Stack, aws_ec2 as ec2, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
+import { Stack, aws_ec2 as ec2, aws_iam as iam, aws_logs as logs, aws_sqs as sqs } from 'aws-cdk-lib';
 import { ReplicationJobProviderProps } from '../lib';
 
-/** How the provider is set up: by default, in a VPC with its own role, or in a VPC with a role the stack cannot change. */
-export type Setup = 'default' | 'vpc' | 'vpc and imported role';
+/**
+ * How the provider is set up: by default; in a VPC with its own role; in a VPC with an imported role the stack can
+ * change or cannot change; or compliant (README "Compliance": every setting that a compliance pack asks for).
+ */
+export type Setup = 'default' | 'vpc' | 'vpc and imported role' | 'vpc and changeable imported role' | 'compliant';
+
+export const SETUPS: Setup[] = ['default', 'vpc', 'vpc and imported role', 'vpc and changeable imported role', 'compliant'];
 
 /** A VPC imported by its attributes, with two private subnets and their route tables. */
 export function importedVpc(stack: Stack): ec2.IVpc {
@@ -26,7 +31,14 @@ export function settingsFor(stack: Stack, setup: Setup): ReplicationJobProviderP
     vpc,
     securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'ProviderSg', 'sg-0a1b2c3d4e5f60718')],
     logGroup: logs.LogGroup.fromLogGroupName(stack, 'ProviderLogs', '/locked-down/sms-replication-job'),
-    role: setup === 'vpc' ? undefined
-      : iam.Role.fromRoleName(stack, 'ProviderRole', 'sms-replication-job-provider', { mutable: false }),
+    role: setup === 'vpc' || setup === 'compliant' ? undefined
+      : iam.Role.fromRoleName(stack, 'ProviderRole', 'sms-replication-job-provider', { mutable: setup === 'vpc and changeable imported role' }),
+    ...setup === 'compliant' ? {
+      reservedConcurrentExecutions: 5,
+      deadLetterQueue: sqs.Queue.fromQueueAttributes(stack, 'ProviderDlq', {
+        queueArn: `arn:aws:sqs:${stack.region}:123456789012:sms-replication-job-provider-dlq`,
+        keyArn: `arn:aws:kms:${stack.region}:123456789012:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9`,
+      }),
+    } : {},
   };
 }

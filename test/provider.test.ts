@@ -1,6 +1,6 @@
 /** ReplicationJobProvider.configure: a provider for locked-down accounts (own role, VPC, log group), once per stack. */
 import * as cdk from 'aws-cdk-lib';
-import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_logs as logs } from 'aws-cdk-lib';
+import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { ReplicationJob, ReplicationJobProvider, ReplicationJobProviderProps } from '../lib';
@@ -9,6 +9,7 @@ import { importedVpc } from './locked-down';
 
 const SEED = new Date(Date.now() + 3 * 86_400_000);
 const WARNING_ID = 'cdk-sms-replication-job:providerRoleNotManaged';
+const POLICY_ID = 'SmsReplicationJobProviderManagedPolicy343B0EF1';
 
 function newStack(): Stack {
   return new Stack(new App(), 'Locked', { env: { account: '123456789012', region: 'us-west-2' } });
@@ -110,7 +111,7 @@ describe('bring your own role', () => {
 
     // The same settings with the provider's own role: what its policies grant, written the same way.
     const own = Template.fromStack(stackWith(vpcSettings));
-    const granted = Object.values(own.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement)
+    const granted = Object.values(own.findResources('AWS::IAM::ManagedPolicy')).flatMap((p) => p.Properties.PolicyDocument.Statement)
       .map((s: any) => ({ ...s, Resource: cfnText(s.Resource) }));
     expect(listed).toEqual(expect.arrayContaining(granted));
     expect(granted).toEqual(expect.arrayContaining(listed));
@@ -137,15 +138,27 @@ describe('bring your own role', () => {
     expect(warnings(stackWith())).toEqual([]);
   });
 
-  test('a mutable role gets the provider\'s policy attached, and the jobs depend on it', () => {
+  test('a mutable imported role gets the provider\'s managed policy attached, which the function waits for', () => {
     const template = Template.fromStack(stackWith((s) => ({ role: iam.Role.fromRoleName(s, 'ProviderRole', 'sms-provider') })));
     template.resourceCountIs('AWS::IAM::Role', 0);
-    const policies = template.findResources('AWS::IAM::Policy');
-    expect(Object.keys(policies)).toEqual(['SmsReplicationJobProviderPolicy6AFC7B08']);
-    expect(policies.SmsReplicationJobProviderPolicy6AFC7B08.Properties.Roles).toEqual(['sms-provider']);
-    for (const job of Object.values(template.findResources('Custom::SmsReplicationJob'))) {
-      expect(job.DependsOn).toEqual(['SmsReplicationJobProviderPolicy6AFC7B08']);
-    }
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const policies = template.findResources('AWS::IAM::ManagedPolicy');
+    expect(Object.keys(policies)).toEqual([POLICY_ID]);
+    expect(policies[POLICY_ID].Properties.Roles).toEqual(['sms-provider']);
+    // No name: CloudFormation gives each stack's policy its own, so stacks that share the role never overwrite each other's.
+    expect(policies[POLICY_ID].Properties.ManagedPolicyName).toBeUndefined();
+    expect(functionOf(template).dependsOn).toContain(POLICY_ID);
+  });
+
+  test.each([
+    ['imported with mutable: false', (s: Stack) => immutableRole(s)],
+    ['withoutPolicyUpdates()', (s: Stack) => new iam.Role(s, 'Own', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }).withoutPolicyUpdates()],
+  ])('a role %s leaves no policy construct behind, not only none in the template', (_, role) => {
+    const stack = newStack();
+    ReplicationJobProvider.configure(stack, { role: role(stack) });
+    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
+    const policies = stack.node.findAll().filter((c) => c instanceof iam.Policy || c instanceof iam.ManagedPolicy || c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy);
+    expect(policies.map((c) => c.node.path)).toEqual([]);
   });
 });
 
@@ -170,17 +183,17 @@ describe('VPC', () => {
     expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', Description: 'Allow all outbound traffic by default', IpProtocol: '-1' }]);
   });
 
-  test('the provider\'s role may manage the network interfaces, in a policy the function waits for (not the jobs\' policy)', () => {
+  test('the provider\'s role may manage the network interfaces, in the managed policy the function waits for', () => {
     const template = Template.fromStack(stackWith((s) => ({ vpc: importedVpc(s), securityGroups: [sg(s)] })));
-    const policies = template.findResources('AWS::IAM::Policy');
-    const [eniPolicyId] = Object.keys(policies).filter((id) => id !== 'SmsReplicationJobProviderPolicy6AFC7B08');
-    expect(policies[eniPolicyId].Properties.PolicyDocument.Statement).toEqual([{
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const policies = template.findResources('AWS::IAM::ManagedPolicy');
+    expect(Object.keys(policies)).toEqual([POLICY_ID]);
+    expect(policies[POLICY_ID].Properties.PolicyDocument.Statement).toContainEqual({
       Action: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
       Effect: 'Allow',
       Resource: '*',
-    }]);
-    expect(functionOf(template).dependsOn).toContain(eniPolicyId);
-    expect(functionOf(template).dependsOn).not.toContain('SmsReplicationJobProviderPolicy6AFC7B08');
+    });
+    expect(functionOf(template).dependsOn).toContain(POLICY_ID);
   });
 });
 
@@ -189,7 +202,7 @@ describe('log group', () => {
     const template = Template.fromStack(stackWith((s) => ({ logGroup: namedLogGroup(s) })));
     template.resourceCountIs('AWS::Logs::LogGroup', 0);
     expect(functionOf(template).properties.LoggingConfig).toEqual({ LogGroup: '/locked-down/sms-provider' });
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([{
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -198,6 +211,46 @@ describe('log group', () => {
         }]),
       },
     });
+  });
+});
+
+describe('compliance settings', () => {
+  test('reservedConcurrentExecutions reserves the function\'s concurrency', () => {
+    const template = Template.fromStack(stackWith(() => ({ reservedConcurrentExecutions: 5 })));
+    expect(functionOf(template).properties.ReservedConcurrentExecutions).toBe(5);
+  });
+
+  test.each([0, -1, 2.5])('reservedConcurrentExecutions %p fails, echoing it and naming the fix', (value) => {
+    const stack = newStack();
+    expect(() => ReplicationJobProvider.configure(stack, { reservedConcurrentExecutions: value })).toThrow(
+      `reservedConcurrentExecutions must be a whole number of at least 1, got ${value}; reserve at least as many as the stack has ReplicationJobs, or leave it out`);
+  });
+
+  test('a dead-letter queue: the function sends its failed events there, allowed by the managed policy, with the queue\'s key', () => {
+    const template = Template.fromStack(stackWith((s) => ({
+      deadLetterQueue: new sqs.Queue(s, 'Dlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: new kms.Key(s, 'DlqKey') }),
+    })));
+    const fn = functionOf(template);
+    expect(fn.properties.DeadLetterConfig.TargetArn['Fn::GetAtt'][0]).toMatch(/^Dlq/);
+    // Lambda checks the role may send to the queue when it creates the function: the function waits for the policy.
+    expect(fn.dependsOn).toContain(POLICY_ID);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const statements = template.findResources('AWS::IAM::ManagedPolicy')[POLICY_ID].Properties.PolicyDocument.Statement;
+    expect(statements).toContainEqual({ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: fn.properties.DeadLetterConfig.TargetArn });
+    const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));
+    expect(statements).toContainEqual({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+  });
+});
+
+describe('the escape hatch', () => {
+  test('handler is the provider\'s function: a setting made on it reaches the template, keeping its logical id', () => {
+    const stack = newStack();
+    const provider = ReplicationJobProvider.configure(stack, {});
+    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    (provider.handler.node.defaultChild as lambda.CfnFunction).addPropertyOverride('TracingConfig.Mode', 'Active');
+    const fn = functionOf(Template.fromStack(stack));
+    expect(fn.id).toBe('SmsReplicationJobProviderHandlerE15FE43C');
+    expect(fn.properties.TracingConfig).toEqual({ Mode: 'Active' });
   });
 });
 

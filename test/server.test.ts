@@ -17,7 +17,7 @@ function templateWith(props: ReplicationJobProps): Record<string, any> {
 }
 
 function smsActionsOf(stack: Stack): string[] {
-  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy');
   return Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
     .flatMap((s: any) => [s.Action].flat()).filter((a: string) => a.startsWith('sms:')).sort();
 }

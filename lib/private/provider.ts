@@ -1,13 +1,14 @@
 import * as path from 'node:path';
 import {
   Annotations,
-  CfnResource,
   Duration,
   Stack,
+  Token,
   aws_ec2 as ec2,
   aws_iam as iam,
   aws_lambda as lambda,
   aws_logs as logs,
+  aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import { cfnText } from './cfn-text';
@@ -20,12 +21,6 @@ import { FUNCTION_TIMEOUT_SECONDS, MAX_EVENT_AGE_SECONDS } from './timing';
  * its policy, and so in every job's ServiceToken: CloudFormation refuses a changed ServiceToken, so this never changes.
  */
 const PROVIDER_ID = 'SmsReplicationJobProvider';
-
-/**
- * nodejs24.x, built by name: `lambda.Runtime.NODEJS_24_X` is missing from aws-cdk-lib 2.176, the peer minimum. Made
- * once, because every `new lambda.Runtime` joins `lambda.Runtime.ALL`.
- */
-const NODEJS_24 = new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS);
 
 /** The network-interface actions Lambda performs with the function's role to place it in a VPC (Lambda's VPC guide). */
 const VPC_ACCESS_ACTIONS = [
@@ -90,9 +85,33 @@ export interface ReplicationJobProviderProps {
    *
    * The provider's role is allowed to write to it.
    *
-   * @default - the provider's own log group, kept 3 months
+   * @default - the provider's own log group, kept 3 months, encrypted at rest by CloudWatch Logs with its own keys
    */
   readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * The function's reserved concurrency: how many instances of it may run at once, reserved from the account's pool.
+   *
+   * The provider runs one instance per CloudFormation event, and CloudFormation sends at most one event at a time per
+   * ReplicationJob, so it never runs more instances than the stack has jobs. Reserve at least that many: an event
+   * Lambda throttles for longer than 5 minutes is dropped, and CloudFormation fails its job after 10. Lambda refuses a
+   * reservation that leaves the account fewer than 100 unreserved executions.
+   *
+   * @default - no reservation: the function draws on the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * A queue that receives the events the function could not handle (after Lambda's retries, or dropped after 5 minutes):
+   * a record, for your audit, of the deployments whose job CloudFormation then failed.
+   *
+   * The provider's role is allowed `sqs:SendMessage` on it and, for a queue encrypted with a KMS key the queue names,
+   * `kms:GenerateDataKey` and `kms:Decrypt` on that key. An event holds the job's properties and CloudFormation's
+   * pre-signed response URL (valid for 2 hours); nothing needs to replay it: CloudFormation fails the job either way.
+   *
+   * @default - no dead-letter queue
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -138,16 +157,24 @@ export class ReplicationJobProvider extends Construct {
   public readonly serviceToken: string;
 
   /**
-   * The policy every job depends on, so that no job is created before the provider may call SMS.
+   * The provider's Lambda function, for a setting this library does not offer (an escape hatch): its
+   * `node.defaultChild` is the `lambda.CfnFunction`.
    *
-   * It is attached to the provider's role, unless that role takes no policies (imported with `mutable: false`): then
-   * it is not in the template, and it lists what the role must already allow.
+   * Its logical id is every job's ServiceToken: never replace it.
    */
-  public readonly policy: iam.Policy;
+  public readonly handler: lambda.Function;
 
   /**
-   * What every job depends on: the policy where the template has it (and through it the EventInvokeConfig), or the
-   * EventInvokeConfig itself where an immutable role leaves the policy out of the template.
+   * What the provider's role is allowed: the statements of its managed policy, or what an immutable role must already
+   * allow. Jobs add `iam:PassRole` statements to it as they name roles.
+   *
+   * @internal
+   */
+  public readonly _document: iam.PolicyDocument;
+
+  /**
+   * What every job depends on: the function's EventInvokeConfig, so that the 5-minute event age is in force before any
+   * job's first event; through it, the function and the managed policy, which the function depends on.
    *
    * @internal
    */
@@ -166,13 +193,18 @@ export class ReplicationJobProvider extends Construct {
     if (!props.vpc && withoutVpc.length > 0) {
       throw new Error(`ReplicationJobProvider.configure: ${withoutVpc.join(' and ')} given without vpc; they place the function in a VPC, so give vpc too, or leave them out`);
     }
+    const reserved = props.reservedConcurrentExecutions;
+    if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
+      throw new Error(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs, or leave it out`);
+    }
 
     const logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.THREE_MONTHS });
     const role = props.role ?? new iam.Role(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Lets the SMS replication job provider manage replication jobs and write its logs',
     });
-    this.policy = new iam.Policy(this, 'Policy', {
+
+    this._document = new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
           // SMS has no resource-level permissions: these actions only accept "*".
@@ -191,28 +223,41 @@ export class ReplicationJobProvider extends Construct {
         }),
       ],
     });
-    // The role decides: a role that takes policies attaches it; an immutable one ignores it, and then the policy is
-    // not synthesized and the jobs' dependency on it vanishes from the template.
-    role.attachInlinePolicy(this.policy);
-    // Roles are added as jobs name them; the statement joins the policy with the first one.
+    // Lambda needs these before it creates the function, to place it in the VPC (Lambda's VPC guide): the function
+    // depends on the policy that holds them.
+    if (props.vpc) {
+      this._document.addStatements(new iam.PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] }));
+    }
+    // Lambda checks that the role may send to the dead-letter queue when it creates the function, too.
+    const dlq = props.deadLetterQueue;
+    if (dlq) {
+      this._document.addStatements(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [dlq.queueArn] }));
+      if (dlq.encryptionMasterKey) {
+        this._document.addStatements(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [dlq.encryptionMasterKey.keyArn] }));
+      }
+    }
+    // Roles are added as jobs name them; the statement joins the document with the first one.
     this.passRole = new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       // Service principals are <service>.amazonaws.com in every partition, aws-cn and aws-us-gov included.
       conditions: { StringEquals: { 'iam:PassedToService': 'sms.amazonaws.com' } },
     });
 
-    // Lambda needs these before it creates the function, so they go where the function's dependency on its role
-    // reaches them (the role's default policy), not into the policy the jobs depend on.
-    const vpcAccess = props.vpc && new iam.PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] });
-    if (vpcAccess) {
-      role.addToPrincipalPolicy(vpcAccess);
-    }
+    // A customer managed policy, not an inline one (the compliance packs' IAMNoInlinePolicy): CloudFormation names it
+    // uniquely per stack, so stacks that share a role each attach their own, and deleting one leaves the others. It
+    // attaches itself to the role (its Roles), so that the role does not depend on it and the function can. A role that
+    // takes no policies (imported with `mutable: false`) gets none: the template then has no policy at all.
+    const policy = takesPolicies(role) ? new iam.ManagedPolicy(this, 'ManagedPolicy', {
+      description: `What the SMS replication job provider of stack ${stack.stackName} may do (cdk-sms-replication-job)`,
+      document: this._document,
+    }) : undefined;
+    policy?.attachToRole(role);
 
     const handler = new lambda.Function(this, 'Handler', {
       description: 'Creates, updates and deletes AWS SMS replication jobs for CloudFormation (cdk-sms-replication-job)',
       code: lambda.Code.fromAsset(path.join(__dirname, '..', '..', 'assets', 'handler')),
       handler: 'index.handler',
-      runtime: NODEJS_24,
+      runtime: nodejs24(),
       // Available in every Lambda region; nothing shows arm64 in all three SMS regions (cn-north-1 above all).
       architecture: lambda.Architecture.X86_64,
       memorySize: 256,
@@ -223,71 +268,83 @@ export class ReplicationJobProvider extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
+      reservedConcurrentExecutions: reserved,
       // CloudFormation invokes the function asynchronously. An event Lambda holds back (throttled, or retried after a
       // crash) must not run after the job's ServiceTimeout, when CloudFormation has moved on and a job it made would
       // be seen by no later event: the oldest event's run ends before then (timing.ts).
       maxEventAge: Duration.seconds(MAX_EVENT_AGE_SECONDS),
     });
+    if (dlq) {
+      // Set on the CfnFunction rather than with the `deadLetterQueue` prop, which would grant sqs:SendMessage in an
+      // inline policy of the role: the managed policy above grants it.
+      (handler.node.defaultChild as lambda.CfnFunction).deadLetterConfig = { targetArn: dlq.queueArn };
+    }
+    if (policy) {
+      handler.node.addDependency(policy);
+    }
+    this.handler = handler;
     this.serviceToken = handler.functionArn;
-    // Every job depends on the policy; through it, on the EventInvokeConfig too, so that the 5-minute event age is in
-    // force before any job's first event (without it, Lambda's default, 6 hours and 2 retries, applies to the events
-    // of a first deployment). One DependsOn entry on the policy rather than one on every job.
+    // Every job depends on the EventInvokeConfig, so that the 5-minute event age is in force before any job's first
+    // event (without it, Lambda's default, 6 hours and 2 retries, applies to the events of a first deployment); it
+    // depends on the function, which depends on the policy: no job is created before the provider may call SMS.
     const eventInvokeConfig = handler.node.findChild('EventInvokeConfig');
-    this.policy.node.addDependency(eventInvokeConfig);
-    // An immutable role leaves the policy out of the template, and its DependsOn with it: then each job depends on the
-    // EventInvokeConfig itself (one DependsOn entry a job, only in that configuration).
-    this._jobDependency = isAttached(this.policy) ? this.policy : eventInvokeConfig;
+    this._jobDependency = eventInvokeConfig;
 
-    if (!isAttached(this.policy)) {
+    if (!policy) {
       // Listed at synthesis, when every job has added the roles it passes.
       this.node.addValidation({
         validate: () => {
-          Annotations.of(this).addWarningV2('cdk-sms-replication-job:providerRoleNotManaged',
-            byoRoleMessage(this, role, [this.policy.document, ...vpcAccess ? [new iam.PolicyDocument({ statements: [vpcAccess] })] : []]));
+          Annotations.of(this).addWarningV2('cdk-sms-replication-job:providerRoleNotManaged', byoRoleMessage(this, role, [this._document]));
           return [];
         },
       });
     }
 
-    // cdk-nag findings that follow from SMS and from what a custom resource provider is; README "Security review"
-    // lists them. Each names one rule (and, for IAM5, the one wildcard) on one construct: anything else still shows.
-    acknowledge(this.policy, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'SMS has no resource-level permissions: sms:Create/Update/Delete/GetReplicationJobs only accept "*". The other statements name their log group and roles.',
-    });
-    const logGroupArn = cfnText(Stack.of(this).resolve(logGroup.logGroupArn), '<', '>');
-    if (logGroupArn.includes('*')) {
-      acknowledge(this.policy, {
-        id: `AwsSolutions-IAM5[Resource::${logGroupArn}]`,
-        reason: 'logs:CreateLogStream and logs:PutLogEvents act on the log streams of the given log group, which Lambda names as it runs: <log group ARN>:* is the narrowest resource that covers them.',
-      });
-    }
-    const defaultPolicy = props.role ? undefined : role.node.tryFindChild('DefaultPolicy');
-    if (vpcAccess && defaultPolicy) {
-      acknowledge(defaultPolicy, {
+    // cdk-nag findings that follow from SMS, from what a custom resource provider is, or from a setting left at its
+    // default; README "Compliance" lists each rule and what the provider does about it. Each names one rule (and, for
+    // IAM5, the one wildcard) on one construct: anything else still shows.
+    if (policy) {
+      acknowledge(policy, {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Lambda places the function in the VPC with these network-interface actions, which its VPC guide grants on "*" (ec2:DescribeNetworkInterfaces accepts nothing else); the same as AWSLambdaVPCAccessExecutionRole, without its logs:CreateLogGroup.',
+        reason: 'SMS has no resource-level permissions: its actions (sms:Create/Update/Delete/GetReplicationJobs, and sms:GetServers and sms:ImportServerCatalog for jobs that name a VM) only accept "*"; in a VPC, Lambda\'s network-interface actions are granted on "*" as in its VPC guide (ec2:DescribeNetworkInterfaces accepts nothing else). The other statements name their resources.',
       });
+      const logGroupArn = cfnText(Stack.of(this).resolve(logGroup.logGroupArn), '<', '>');
+      if (logGroupArn.includes('*')) {
+        acknowledge(policy, {
+          id: `AwsSolutions-IAM5[Resource::${logGroupArn}]`,
+          reason: 'logs:CreateLogStream and logs:PutLogEvents act on the log streams of the given log group, which Lambda names as it runs: <log group ARN>:* is the narrowest resource that covers them.',
+        });
+      }
     }
+    const ownLogGroup = props.logGroup ? undefined : logGroup as logs.LogGroup;
+    if (ownLogGroup) {
+      acknowledge(ownLogGroup, ...compliancePacks('CloudWatchLogGroupEncrypted').map((id) => ({
+        id,
+        reason: 'CloudWatch Logs encrypts every log group at rest with keys it manages; the rule asks for a customer managed KMS key, which costs and needs a key policy for CloudWatch Logs: give the provider a logGroup encrypted with your key (ReplicationJobProvider.configure).',
+      })));
+    }
+    const runtimeReason = 'The runtime is pinned (nodejs24.x, what the bundled handler targets) so that a CDK upgrade never redeploys the provider; it moves with a release of this library.';
     acknowledge(handler,
-      {
-        id: 'AwsSolutions-L1',
-        reason: 'The runtime is pinned (nodejs24.x, what the bundled handler targets) so that a CDK upgrade never redeploys the provider; it moves with a release of this library.',
-      },
-      {
-        id: 'Serverless-LambdaLatestVersion',
-        reason: 'The runtime is pinned (nodejs24.x, what the bundled handler targets) so that a CDK upgrade never redeploys the provider; it moves with a release of this library.',
-      },
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason: 'CloudFormation invokes the provider; the handler reports every failure to CloudFormation, and an event it never answers fails after the 10-minute ServiceTimeout. A queue would hold presigned response URLs nobody replays.',
-      },
+      { id: 'AwsSolutions-L1', reason: runtimeReason },
+      { id: 'Serverless-LambdaLatestVersion', reason: runtimeReason },
       {
         id: 'Serverless-LambdaTracing',
         reason: 'The function makes a few SMS calls per deployment and logs each to its own log group; X-Ray would add permissions and cost without a trace worth reading.',
       },
     );
-    acknowledge(handler.node.findChild('EventInvokeConfig'), {
+    if (reserved === undefined) {
+      acknowledge(handler, ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
+        id: `${pack}-LambdaConcurrency`,
+        reason: 'CloudFormation sends at most one event at a time per ReplicationJob, so the function never runs more instances than the stack has jobs. Reserving concurrency takes from the account\'s pool and fails where it is small: set reservedConcurrentExecutions (ReplicationJobProvider.configure) to reserve it.',
+      })));
+    }
+    if (!dlq) {
+      acknowledge(handler, ...['Serverless', 'NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
+        id: `${pack}-LambdaDLQ`,
+        reason: 'CloudFormation invokes the provider; the handler reports every failure to CloudFormation, and an event it never answers fails its job after the 10-minute ServiceTimeout. For a record of such events, give a deadLetterQueue (ReplicationJobProvider.configure).',
+      })));
+    }
+    acknowledge(eventInvokeConfig, {
       id: 'Serverless-LambdaAsyncFailureDestination',
       reason: 'An event that fails or ages out leaves CloudFormation to fail the job at its 10-minute ServiceTimeout, and the Delete that follows finds any job by its marker. A destination would hold presigned response URLs nobody replays.',
     });
@@ -305,7 +362,7 @@ export class ReplicationJobProvider extends Construct {
     }
     this.resolvesServers = true;
     // SMS has no resource-level permissions: these actions only accept "*".
-    this.policy.addStatements(new iam.PolicyStatement({ actions: ['sms:GetServers', 'sms:ImportServerCatalog'], resources: ['*'] }));
+    this._document.addStatements(new iam.PolicyStatement({ actions: ['sms:GetServers', 'sms:ImportServerCatalog'], resources: ['*'] }));
   }
 
   /**
@@ -321,15 +378,48 @@ export class ReplicationJobProvider extends Construct {
       return;
     }
     if (this.passedRoles.size === 0) {
-      this.policy.addStatements(this.passRole);
+      this._document.addStatements(this.passRole);
     }
     this.passedRoles.add(key);
     this.passRole.addResources(role.roleArn);
   }
 }
 
-/** Whether a role took the policy: an immutable role ignores `attachInlinePolicy`, leaving the policy without roles. */
-function isAttached(policy: iam.Policy): boolean {
-  const roles = Stack.of(policy).resolve((policy.node.defaultChild as CfnResource & { roles?: unknown }).roles);
-  return Array.isArray(roles) && roles.length > 0;
+/** The rule ids of the three compliance packs (NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1) for one rule name. */
+function compliancePacks(rule: string): string[] {
+  return ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => `${pack}-${rule}`);
 }
+
+/**
+ * Whether the stack may attach a policy to `role`. An `iam.Role` (or `iam.LazyRole`) of the app takes policies. An
+ * imported role takes a managed policy by calling its `attachToRole`, and a role that takes none (imported with
+ * `mutable: false`, or `withoutPolicyUpdates()`) ignores it: asked with a stand-in that records the call, so that no
+ * policy construct is made for a role that would leave it out of the template.
+ */
+function takesPolicies(role: iam.IRole): boolean {
+  if (role instanceof iam.Role || role instanceof iam.LazyRole) {
+    return true;
+  }
+  let attached = false;
+  const probe: Pick<iam.IManagedPolicy, 'managedPolicyArn'> & { attachToRole(): void } = {
+    managedPolicyArn: 'arn:aws:iam::aws:policy/probe',
+    attachToRole: () => {
+      attached = true;
+    },
+  };
+  role.addManagedPolicy(probe as unknown as iam.IManagedPolicy);
+  return attached;
+}
+
+/**
+ * nodejs24.x: `lambda.Runtime.NODEJS_24_X` where the installed aws-cdk-lib has it, else built by name (aws-cdk-lib
+ * 2.176, the peer minimum, lacks it). Built when first needed, not when the library is imported: every
+ * `new lambda.Runtime` joins `lambda.Runtime.ALL`, the user's list of runtimes.
+ */
+function nodejs24(): lambda.Runtime {
+  const known = (lambda.Runtime as unknown as Record<string, lambda.Runtime | undefined>).NODEJS_24_X;
+  if (known) return known;
+  nodejs24Built ??= new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS);
+  return nodejs24Built;
+}
+let nodejs24Built: lambda.Runtime | undefined;

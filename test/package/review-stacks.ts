@@ -17,6 +17,6 @@ export function stackWithJobs(app: App, setup: Setup = 'default'): Stack {
 }
 
 /** The provider's one policy, as cdk-nag sees it. */
-export function providerPolicy(stack: Stack): iam.Policy {
-  return stack.node.findChild('SmsReplicationJobProvider').node.findChild('Policy') as iam.Policy;
+export function providerPolicy(stack: Stack): iam.ManagedPolicy {
+  return stack.node.findChild('SmsReplicationJobProvider').node.findChild('ManagedPolicy') as iam.ManagedPolicy;
 }

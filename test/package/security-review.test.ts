@@ -1,14 +1,16 @@
 /**
- * The security review: cdk-nag's AwsSolutions and Serverless packs, and aws-cdk-lib's template validation, see the
- * provider (it is built from L2 constructs) and report nothing that the provider has not acknowledged, with a reason,
- * on the one construct and for the one rule concerned (README, "Security review").
+ * The security review: cdk-nag 3's five packs (AwsSolutions, NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1,
+ * Serverless) and aws-cdk-lib's template validation see the provider (it is built from L2 constructs). The compliant
+ * configuration draws no finding in any pack, and the default only LambdaInsideVPC, which a VPC of yours answers; the
+ * rest is complied with or acknowledged by the library, with a reason, on the one construct and for the one rule
+ * concerned (README, "Compliance").
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
-import { Setup } from '../locked-down';
+import { SETUPS, Setup } from '../locked-down';
 import { providerPolicy, stackWithJobs } from './review-stacks';
 import { findingsIn, nagApp, synthFindings } from './synth-checks';
 
@@ -29,21 +31,33 @@ test('the example app (npx cdk synth, with cdk.json) passes both packs and templ
   }
 }, 120_000);
 
-test.each<Setup>(['default', 'vpc', 'vpc and imported role'])('the provider\'s own resources (%s) draw no finding beyond those it acknowledges', (setup) => {
+const HANDLER = 'Review/SmsReplicationJobProvider/Handler/Resource';
+
+test('by default, the five packs report only that the function is not in a VPC (NIST, HIPAA and PCI DSS LambdaInsideVPC)', () => {
+  const app = nagApp();
+  stackWithJobs(app, 'default');
+  expect(synthFindings(app).map((f) => `${f.severity} ${f.rule} ${f.path}`).sort()).toEqual([
+    `error HIPAA.Security-LambdaInsideVPC ${HANDLER}`,
+    `error NIST.800.53.R5-LambdaInsideVPC ${HANDLER}`,
+    `error PCI.DSS.321-LambdaInsideVPC ${HANDLER}`,
+  ]);
+});
+
+test.each<Setup>(SETUPS.filter((s) => s !== 'default'))('in a VPC (%s), the five packs report nothing', (setup) => {
   const app = nagApp();
   stackWithJobs(app, setup);
   expect(synthFindings(app)).toEqual([]);
 });
 
 test('a deliberately widened provider policy is flagged', () => {
-  const app = nagApp();
+  const app = nagApp({}, ['AwsSolutions']);
   const stack = stackWithJobs(app);
   providerPolicy(stack).addStatements(new iam.PolicyStatement({ actions: ['sms:*'], resources: ['*'] }));
   expect(synthFindings(app)).toEqual([{
     plugin: 'AwsSolutions',
     rule: 'AwsSolutions-IAM5[Action::sms:*]',
     severity: 'error',
-    path: 'Review/SmsReplicationJobProvider/Policy/Resource',
+    path: 'Review/SmsReplicationJobProvider/ManagedPolicy/Resource',
   }]);
 });
 
@@ -57,26 +71,35 @@ test('the acknowledgments are narrow: the same findings elsewhere in the stack a
     logGroup: new logs.LogGroup(stack, 'OtherLogs'),
   });
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sms:GetServers'], resources: ['*'] }));
-  const rules = synthFindings(app).filter((f) => f.path.startsWith('Review/Other/')).map((f) => f.rule).sort();
+  const rules = synthFindings(app).filter((f) => /^Review\/Other(Logs)?\//.test(f.path)).map((f) => f.rule).sort();
   expect(rules).toEqual(expect.arrayContaining([
     'AwsSolutions-IAM5[Resource::*]',
     'AwsSolutions-L1',
+    'HIPAA.Security-CloudWatchLogGroupEncrypted',
+    'HIPAA.Security-LambdaConcurrency',
+    'HIPAA.Security-LambdaDLQ',
+    'NIST.800.53.R5-CloudWatchLogGroupEncrypted',
+    'NIST.800.53.R5-LambdaConcurrency',
+    'NIST.800.53.R5-LambdaDLQ',
+    'PCI.DSS.321-CloudWatchLogGroupEncrypted',
     'Serverless-LambdaDLQ',
     'Serverless-LambdaLatestVersion',
     'Serverless-LambdaTracing',
   ]));
 });
 
-test('the acknowledged IAM5[Resource::*] covers only SMS actions: every statement on "*" is an sms: statement', () => {
-  const stack = stackWithJobs(new App());
+test.each<Setup>(['default', 'vpc'])('the acknowledged IAM5[Resource::*] (%s) covers only SMS actions and, in a VPC, Lambda\'s network-interface actions', (setup) => {
+  const stack = stackWithJobs(new App(), setup);
   const statements = stack.resolve(providerPolicy(stack).document.toJSON()).Statement as any[];
-  const onStar = statements.filter((s) => [s.Resource].flat().includes('*'));
-  expect(onStar).toHaveLength(1);
-  expect([onStar[0].Action].flat().every((a: string) => a.startsWith('sms:'))).toBe(true);
+  const onStar = statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => [s.Action].flat());
+  expect(onStar).toEqual([
+    ['sms:CreateReplicationJob', 'sms:UpdateReplicationJob', 'sms:DeleteReplicationJob', 'sms:GetReplicationJobs'],
+    ...setup === 'vpc' ? [['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses']] : [],
+  ]);
 });
 
 test('template validation is on for the checks above: a template error is reported', () => {
-  const app = nagApp({ '@aws-cdk/core:validateAgainstDefaultRules': true });
+  const app = nagApp({ '@aws-cdk/core:validateAgainstDefaultRules': true }, ['AwsSolutions']);
   const stack = stackWithJobs(app);
   const handler = stack.node.findChild('SmsReplicationJobProvider').node.findChild('Handler').node.defaultChild as lambda.CfnFunction;
   handler.addPropertyOverride('MemorySize', 'lots');
