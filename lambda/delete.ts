@@ -8,9 +8,10 @@ import { sendUpdate } from './job-update';
 import { isAdoptedBy, isMadeBy, isOwnedBy, markerText, tokenOf, withoutMarker } from './ownership';
 import { parsePhysicalId } from './physical-id';
 import { adoptsExistingJob, serverIdOf } from './properties';
+import { readDeadline } from './rollback';
 import { selectorOf } from './server';
 import { allJobs, call, describeError, isLive, jobById, jobOfServer, sms } from './sms';
-import { describeStack } from './stack-status';
+import { StatusReader } from './stack-status';
 
 /**
  * Deletes the job. A job already gone is fine. The id of a Create that SMS refused names no job: nothing to do, and no
@@ -19,7 +20,7 @@ import { describeStack } from './stack-status';
  * job is deleted, never one a later event of this resource made or adopted. A job this resource adopted (ExistingJob
  * ADOPT) existed before the stack and is never deleted by a rollback: see keepsAdoptedJob.
  */
-export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, owner: string, budget: Budget): Promise<string> {
+export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, owner: string, budget: Budget, reader: StatusReader): Promise<string> {
   const physicalId = event.PhysicalResourceId;
   const serverId = serverIdOf(event.ResourceProperties);
   const id = parsePhysicalId(physicalId);
@@ -28,7 +29,7 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
       // A resource that says ADOPT may hold an adopted job: read it first (one GetReplicationJobs), since only the
       // job's marker says whether it was adopted. Any other resource's Delete costs no more than before adoption existed.
       const job = adoptsExistingJob(event.ResourceProperties) ? await jobById(id.jobId, budget.work) : undefined;
-      if (job && isAdoptedBy(job.description, owner) && await keepsAdoptedJob(event, budget)) {
+      if (job && isAdoptedBy(job.description, owner) && await keepsAdoptedJob(job, budget, reader)) {
         await releaseJob(job, budget);
       } else {
         await deleteJob(id.jobId, budget);
@@ -94,12 +95,22 @@ const REMOVAL_BY_USER = ['DELETE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGR
  * ADOPT's default removal policy is RETAIN, so a Delete outside a rollback means an explicit DESTROY, and the stack is
  * being deleted or is cleaning up after an update that succeeded. A Delete in any other status is a rollback
  * (CloudFormation sends one with DESTROY, and with RetainExceptOnCreate whatever the policy), and the job stays. The
- * Delete event does not say which it is, so the stack's status is read (stack-status.ts); if it cannot be read,
- * the job stays: a job kept by mistake can be deleted by hand, a job deleted by mistake is gone with its history.
+ * Delete event does not say which it is, so the stack's status is read (stack-status.ts), with retries until a lease
+ * before the work deadline, which keeps the time to remove the job's marker or delete it. If it cannot be read, the
+ * job stays (a job kept by mistake can be deleted by hand, a job deleted by mistake is gone with its history), and
+ * the log says which job was kept and how to delete it.
  */
-async function keepsAdoptedJob(event: CloudFormationCustomResourceDeleteEvent, budget: Budget): Promise<boolean> {
-  const stack = await describeStack(event.StackId, budget.lookUp).catch((e) => {
-    console.warn(JSON.stringify({ message: 'could not read the stack\'s status; keeping the adopted job', error: describeError(e) }));
+async function keepsAdoptedJob(job: ReplicationJob, budget: Budget, reader: StatusReader): Promise<boolean> {
+  const stack = await reader.read(readDeadline(budget)).catch((e) => {
+    const jobId = job.replicationJobId;
+    console.warn(JSON.stringify({
+      message: 'could not read the stack\'s status, so this Delete cannot tell a removal from a rollback: keeping the adopted job '
+        + '(its marker is removed). If the stack is being deleted and the job should go, delete it yourself: SMS console, or '
+        + `aws sms delete-replication-job --replication-job-id ${jobId}`,
+      replicationJobId: jobId,
+      serverId: job.serverId,
+      error: describeError(e),
+    }));
     return undefined;
   });
   // A nested stack is deleted both when its parent is deleted and when its parent's create or update that added it

@@ -17,6 +17,7 @@ import { decodeProperties } from './properties';
 import { Plan, follow, planOf } from './rollback';
 import { resolveServers } from './server';
 import { RefusedError, describeError } from './sms';
+import { StatusReader } from './stack-status';
 import { onUpdate } from './update';
 
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
@@ -35,11 +36,13 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   let answer: Answer;
   try {
     // A rollback that may race a cancelled event waits it out first; a forward event writes only while it is one.
-    const plan = await planOf(event, budget);
-    await follow(plan, event, budget);
+    // One reader of the stack's status per invocation: its latest reading may serve the next write (rollback.ts).
+    const reader = new StatusReader(event.StackId);
+    const plan = await planOf(event, budget, reader);
+    await follow(plan, event, budget, reader);
     // A server named by its VM is found now, after the plan and before any write (server.ts).
     const resolved = await resolveServers(event, budget);
-    const jobId = await dispatch(resolved.event, plan, budget);
+    const jobId = await dispatch(resolved.event, plan, budget, reader);
     const data: Record<string, string> = { ReplicationJobId: jobId };
     if (resolved.serverId !== undefined) {
       data.ServerId = resolved.serverId;
@@ -65,7 +68,7 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   }
 }
 
-function dispatch(event: CloudFormationCustomResourceEvent, plan: Plan, budget: Budget): Promise<string> {
+function dispatch(event: CloudFormationCustomResourceEvent, plan: Plan, budget: Budget, reader: StatusReader): Promise<string> {
   // The owner is this resource; the token names this event, on any job it makes or adopts.
   const marker = eventMarker(event.StackId, event.LogicalResourceId, event.RequestId);
   switch (event.RequestType) {
@@ -74,7 +77,7 @@ function dispatch(event: CloudFormationCustomResourceEvent, plan: Plan, budget: 
     case 'Update':
       return onUpdate(event, marker, budget, { rollingBack: plan.rollingBack === true });
     case 'Delete':
-      return onDelete(event, marker.owner, budget);
+      return onDelete(event, marker.owner, budget, reader);
     default:
       throw new RefusedError('UnknownRequestType', `Unknown RequestType ${(event as { RequestType: string }).RequestType}.`);
   }

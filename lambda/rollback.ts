@@ -17,12 +17,24 @@
  * (DescribeStacks on its own stack), since a rollback Update carries the same job id as a forward one. A Delete of an
  * id this handler issued (a job, or a Create that answered FAILED) races nothing and does not wait: the event that
  * issued the id had answered.
+ *
+ * CloudFormation may throttle, deny or not answer DescribeStacks (stack-status.ts reads it with retries until the
+ * deadline it serves, a lease before the work deadline). A Create that cannot read its status makes no write and
+ * fails, naming CloudFormation. An Update that cannot read it within a lease of its start is taken as a rollback
+ * (failing one would wedge the stack in UPDATE_ROLLBACK_FAILED): after its wait it tries once more, and then writes
+ * as a forward event if the stack goes forward, as a rollback if it rolls back, not at all if the stack has moved on,
+ * and, only when no reading was had at all, as a rollback, which it logs. The case these rules cannot tell apart: an
+ * Update that CloudFormation cancelled while answering neither it nor its rollback acts as a rollback too, a little
+ * before the real one (which started later); if SMS applies its write after the real rollback has looked at the
+ * job, the job keeps the cancelled values (README, "When CloudFormation cancels an event").
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Budget } from './budget';
 import { parsePhysicalId } from './physical-id';
 import { RefusedError, sms } from './sms';
-import { stackStatus } from './stack-status';
+import { Reading, StackStatusError, StatusReader, isRollingBack } from './stack-status';
+
+export { isRollingBack } from './stack-status';
 
 /** What an event does about a cancelled event it may race. */
 export interface Plan {
@@ -30,6 +42,8 @@ export interface Plan {
   readonly waitMs: number;
   /** The stack statuses in which this event may write to SMS; undefined when its writes are not checked. */
   readonly writesWhile?: readonly string[];
+  /** True for an Update whose stack status could not be read: taken as a rollback, it reads again before each write. */
+  readonly statusUnknown?: boolean;
   /** Why, for the log. */
   readonly why: string;
   /** True when the stack's status said it is rolling back (an Update only). */
@@ -43,18 +57,24 @@ const UPDATE_GOES_FORWARD = ['UPDATE_IN_PROGRESS'];
 /** The SMS operations that change something. */
 const WRITES = new Set(['CreateReplicationJobCommand', 'UpdateReplicationJobCommand', 'DeleteReplicationJobCommand']);
 
-/** Whether the stack is rolling back: ROLLBACK_IN_PROGRESS (a creation) or UPDATE_ROLLBACK_IN_PROGRESS. */
-export function isRollingBack(status: string): boolean {
-  return status.endsWith('ROLLBACK_IN_PROGRESS');
-}
-
 /** Whether this handler answered with the physical id: a job's, or a failed Create's. */
 function issuedHere(physicalId: string): boolean {
   return parsePhysicalId(physicalId).kind !== 'other';
 }
 
-/** Decides whether the event waits and whether its writes are checked; an Update reads the stack's status for it. */
-export async function planOf(event: CloudFormationCustomResourceEvent, budget: Budget): Promise<Plan> {
+/**
+ * Until when a status read before a write may run: a lease before the work deadline, so that the write it allows
+ * (which a forward event gives up a lease after the reading) and the answer still have their time.
+ */
+export function readDeadline(budget: Budget): number {
+  return budget.work - budget.writeLease;
+}
+
+/**
+ * Decides whether the event waits and whether its writes are checked; an Update reads the stack's status for it,
+ * retrying until a lease after its start (the wait a rollback owes anyway). `startedAt`: when the invocation started.
+ */
+export async function planOf(event: CloudFormationCustomResourceEvent, budget: Budget, reader: StatusReader, startedAt = Date.now()): Promise<Plan> {
   switch (event.RequestType) {
     case 'Create':
       return { waitMs: 0, writesWhile: CREATE_GOES_FORWARD, why: 'a Create: it writes while the stack goes forward' };
@@ -63,18 +83,23 @@ export async function planOf(event: CloudFormationCustomResourceEvent, budget: B
         ? { waitMs: 0, why: 'a Delete of an id this handler issued: the event that issued it has answered' }
         : { waitMs: budget.writeLease, why: 'a Delete of an id CloudFormation made up: the Create it rolls back was cancelled and may still be writing' };
     case 'Update': {
-      let status: string;
+      // A rollback waits a lease from its start: the time spent reading counts towards it.
+      const leaseEnd = startedAt + budget.writeLease;
+      let reading: Reading;
       try {
-        status = await stackStatus(event.StackId, Date.now() + budget.writeLease);
+        reading = await reader.read(Math.min(Math.max(leaseEnd, Date.now()), readDeadline(budget)));
       } catch (e) {
-        // Failing here would wedge a rollback (UPDATE_ROLLBACK_FAILED). Taken as one, a forward Update costs a lease
-        // and writes unchecked, as it did before this check existed.
-        console.warn(JSON.stringify({ message: 'could not read the stack\'s status; the Update is taken as a rollback', error: (e as Error).message }));
-        return { waitMs: budget.writeLease, why: 'an Update whose stack status could not be read, taken as a rollback' };
+        if (!(e instanceof StackStatusError)) throw e;
+        // Failing here would wedge a rollback (UPDATE_ROLLBACK_FAILED).
+        console.warn(JSON.stringify({
+          message: 'could not read the stack\'s status; the Update is taken as a rollback and reads it again before each write',
+          error: e.message,
+        }));
+        return { waitMs: Math.max(0, leaseEnd - Date.now()), statusUnknown: true, why: 'an Update whose stack status could not be read, taken as a rollback' };
       }
-      return isRollingBack(status)
-        ? { waitMs: budget.writeLease, rollingBack: true, why: `an Update while the stack is ${status}: the Update it undoes may have been cancelled and still be writing` }
-        : { waitMs: 0, writesWhile: UPDATE_GOES_FORWARD, why: `an Update while the stack is ${status}: it writes while the stack goes forward` };
+      return isRollingBack(reading.status)
+        ? { waitMs: Math.max(0, leaseEnd - Date.now()), rollingBack: true, why: `an Update while the stack is ${reading.status}: the Update it undoes may have been cancelled and still be writing` }
+        : { waitMs: 0, writesWhile: UPDATE_GOES_FORWARD, why: `an Update while the stack is ${reading.status}: it writes while the stack goes forward` };
     }
     default:
       return { waitMs: 0, why: 'not a request type that writes' };
@@ -82,33 +107,77 @@ export async function planOf(event: CloudFormationCustomResourceEvent, budget: B
 }
 
 /** The check every SMS write of this invocation passes; none when undefined. One event per invocation, so one variable. */
-let guard: { readonly stackId: string; readonly writesWhile: readonly string[]; readonly leaseMs: number; readonly requestType: string } | undefined;
+let guard: {
+  readonly reader: StatusReader;
+  /** Undefined for an Update taken as a rollback (Plan.statusUnknown). */
+  readonly writesWhile?: readonly string[];
+  readonly leaseMs: number;
+  readonly readUntil: number;
+  readonly requestType: string;
+} | undefined;
+
+/**
+ * How long an Update taken as a rollback tries once more, after its wait, to read the status before it acts: short,
+ * since the cancelled Update it may be, and the rollback it may race, both act at the end of their waits.
+ */
+const PROBE_MS = 1000;
 
 /** Waits as the plan says (never past the budget's work deadline), then checks this invocation's writes as it says. */
-export async function follow(plan: Plan, event: CloudFormationCustomResourceEvent, budget: Budget): Promise<void> {
-  guard = plan.writesWhile && { stackId: event.StackId, writesWhile: plan.writesWhile, leaseMs: budget.writeLease, requestType: event.RequestType };
+export async function follow(plan: Plan, event: CloudFormationCustomResourceEvent, budget: Budget, reader: StatusReader): Promise<void> {
+  guard = plan.writesWhile || plan.statusUnknown
+    ? { reader, writesWhile: plan.writesWhile, leaseMs: budget.writeLease, readUntil: readDeadline(budget), requestType: event.RequestType }
+    : undefined;
   const waitMs = Math.max(0, Math.min(plan.waitMs, budget.work - Date.now()));
   console.log(JSON.stringify({ message: 'rollback plan', why: plan.why, waitMs, writesChecked: guard !== undefined }));
   if (waitMs > 0) {
     await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
+  if (plan.statusUnknown) {
+    // One more try before acting; its reading, if any, decides the writes that follow (writeOnlyWhileForward).
+    await reader.read(Math.min(Date.now() + PROBE_MS, readDeadline(budget))).then(
+      (reading) => console.log(JSON.stringify({ message: 'read the stack\'s status after the wait', stackStatus: reading.status })),
+      (e: Error) => console.warn(JSON.stringify({ message: 'still no reading of the stack\'s status: the Update acts as a rollback', error: e.message })));
+  }
 }
 
-// Inside the SDK's retry loop, so that every attempt of a write reads the status afresh: a throttled Create retried
-// for seconds must not write once the stack has started to roll back.
+/**
+ * The reading that allows an attempt of a write: the latest, while at least half a lease of it is left (the attempt
+ * is given up a lease after the reading, whichever attempt it was taken for), else a fresh one. A StackStatusError
+ * ends the write's retries: the read had its own. Undefined for an Update taken as a rollback that never had a
+ * reading: it writes as the rollback it most likely is, without reading again, so that it acts as promptly after its
+ * wait as the rollback it may race.
+ */
+async function readingForWrite(checked: NonNullable<typeof guard>, operation: string): Promise<Reading | undefined> {
+  const recent = checked.reader.recent(checked.leaseMs / 2);
+  if (recent || checked.writesWhile || checked.reader.hasRead()) {
+    return recent ?? checked.reader.read(checked.readUntil);
+  }
+  console.warn(JSON.stringify({ message: 'writing without a reading of the stack\'s status, as a rollback', operation }));
+  return undefined;
+}
+
+// Inside the SDK's retry loop, so that every attempt of a write reads the status afresh (or reuses a reading young
+// enough): a throttled Create retried for seconds must not write once the stack has started to roll back.
 sms.middlewareStack.add((next, context) => async (args) => {
   const checked = guard;
-  if (!checked || !WRITES.has(context.commandName ?? '')) {
+  const operation = (context.commandName ?? '').replace(/Command$/, '');
+  if (!checked || !WRITES.has(`${operation}Command`)) {
     return next(args);
   }
-  const readAt = Date.now();
-  const leaseEnd = readAt + checked.leaseMs;
-  const status = await stackStatus(checked.stackId, leaseEnd);
-  if (!checked.writesWhile.includes(status)) {
-    throw new RefusedError('EventCancelled', `The stack is ${status}: CloudFormation has moved on from this ${checked.requestType} ` +
-      `(it was cancelled, or delivered late), so it makes no change in SMS (${context.commandName?.replace(/Command$/, '')} not sent).`);
+  const reading = await readingForWrite(checked, operation);
+  if (!reading) {
+    return next(args);
   }
-  return withinLease(next(args), leaseEnd, checked.leaseMs);
+  const forward = checked.writesWhile ?? UPDATE_GOES_FORWARD;
+  if (forward.includes(reading.status)) {
+    return withinLease(next(args), reading.at + checked.leaseMs, checked.leaseMs);
+  }
+  if (!checked.writesWhile && isRollingBack(reading.status)) {
+    // Taken as a rollback, and the stack rolls back: a rollback's write, a lease after its start.
+    return next(args);
+  }
+  throw new RefusedError('EventCancelled', `The stack is ${reading.status}: CloudFormation has moved on from this ${checked.requestType} ` +
+    `(it was cancelled, or delivered late), so it makes no change in SMS (${operation} not sent).`);
 }, { step: 'finalizeRequest', priority: 'low', name: 'writeOnlyWhileForward' });
 
 /**

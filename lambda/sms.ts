@@ -4,6 +4,7 @@
 import { GetReplicationJobsCommand, SMSClient, paginateGetReplicationJobs, ReplicationJob } from '@aws-sdk/client-sms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ProviderError, retryStrategy } from './retry';
+import { StackStatusError } from './stack-status';
 
 /** Created once per Lambda container. AWS_ENDPOINT_URL_SMS (or AWS_ENDPOINT_URL) points it elsewhere, e.g. a local emulator. */
 export const sms = new SMSClient({
@@ -41,6 +42,11 @@ sms.middlewareStack.add((next) => async (args) => {
     lastOtherError = undefined;
     return output;
   } catch (e) {
+    if (e instanceof ProviderError) {
+      // Raised by the provider before the attempt was sent (a status check that failed, or refused the write): SMS
+      // was not asked, and the call ends with this error itself.
+      throw e;
+    }
     const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status !== undefined && status >= 400) {
       lastAnswerError = e as Error;
@@ -98,7 +104,8 @@ export async function call<T>(operation: string, send: (abortSignal: AbortSignal
   try {
     return await Promise.race([send(controller.signal), expired]);
   } catch (e) {
-    if (isServiceAnswer(e) && !unansweredAttempt && typeof e === 'object' && e !== null) {
+    // A status check that failed before an attempt (stack-status.ts) sent nothing on that attempt either.
+    if ((isServiceAnswer(e) || e instanceof StackStatusError) && !unansweredAttempt && typeof e === 'object' && e !== null) {
       refusedCalls.add(e);
     }
     throw e;
@@ -186,7 +193,8 @@ const ADVICE: Record<string, string> = {
 export function describeError(e: unknown): string {
   const error = e instanceof Error ? e : new Error(String(e));
   const name = error.name || 'Error';
-  const refused = e instanceof RefusedError || name === 'InvalidProperty';
+  // A ProviderError's message says what to do: a refusal, or a stack status CloudFormation would not give.
+  const refused = e instanceof ProviderError || name === 'InvalidProperty';
   const advice = ADVICE[name] ?? (refused || isServiceAnswer(e) ? '' : 'The request to SMS did not complete; retry the deployment.');
   const what = `${name}: ${error.message}`.trim();
   return advice ? `${what}${/[.!?]$/.test(what) ? '' : '.'} ${advice}` : what;

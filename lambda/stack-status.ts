@@ -1,55 +1,174 @@
 /**
  * The status of the handler's own stack, from CloudFormation's DescribeStacks (the only CloudFormation call the
  * provider may make, and only on its own stack).
+ *
+ * DescribeStacks shares the account's CloudFormation API rate with everything else (pipelines polling their stacks,
+ * `cdk deploy` watching events, the other events of the same deployment), so a reading is as durable as an SMS call:
+ * retried with backoff until the deadline it serves, not for the SDK's three attempts. One reader per invocation
+ * keeps its latest reading, which a write may reuse while the write lease allows (rollback.ts).
  */
 import type { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { Backoff, FAILED, ProviderError, THROTTLED } from './retry';
 
 /**
  * Created on first use, once per Lambda container, and loaded then: the client's modules are a third of the bundle,
  * and a Delete reads the status only for a job adopted with ExistingJob ADOPT. AWS_ENDPOINT_URL_CLOUDFORMATION (or
- * AWS_ENDPOINT_URL) points it elsewhere.
+ * AWS_ENDPOINT_URL) points it elsewhere. One attempt per send: the reader retries (the SDK's three attempts would end
+ * a read long before the deadline it serves while CloudFormation throttles).
  */
 let client: Promise<{ cloudFormation: CloudFormationClient; DescribeStacks: typeof DescribeStacksCommand }> | undefined;
 
 function cloudFormationClient(): NonNullable<typeof client> {
   client ??= import('@aws-sdk/client-cloudformation').then(({ CloudFormationClient: Client, DescribeStacksCommand: DescribeStacks }) => ({
-    cloudFormation: new Client({ endpoint: process.env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? process.env.AWS_ENDPOINT_URL }),
+    cloudFormation: new Client({ endpoint: process.env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? process.env.AWS_ENDPOINT_URL, maxAttempts: 1 }),
     DescribeStacks,
   }));
   return client;
 }
 
-/** A DescribeStacks that did not answer before its deadline. Named like the SDK's own timeouts, which it retries. */
-export class StatusTimeoutError extends Error {
-  public readonly name = 'TimeoutError';
+/** The longest one DescribeStacks attempt may take before it is given up and tried again. */
+const ATTEMPT_MS = 5000;
+
+/** One reading of the stack. */
+export interface Reading {
+  /** Such as CREATE_IN_PROGRESS or UPDATE_ROLLBACK_IN_PROGRESS. */
+  readonly status: string;
+  /** The parent's stack id, for a nested stack. */
+  readonly parentId?: string;
+  /** When the request that answered it was sent (epoch ms): the reading is true from then on at the earliest. */
+  readonly at: number;
 }
 
-/**
- * The stack's status, such as CREATE_IN_PROGRESS or UPDATE_ROLLBACK_IN_PROGRESS, read before `deadline` (epoch ms).
- */
-export async function stackStatus(stackId: string, deadline: number): Promise<string> {
-  return (await describeStack(stackId, deadline)).status;
-}
+/** How a status read failed. */
+export type StatusFailure = 'throttled' | 'denied' | 'no-answer' | 'no-route' | 'failed';
+
+const NAMES: Record<StatusFailure, string> = {
+  'throttled': 'CloudFormationThrottling',
+  'denied': 'CloudFormationAccessDenied',
+  'no-answer': 'CloudFormationNoAnswer',
+  'no-route': 'CloudFormationUnreachable',
+  'failed': 'CloudFormationError',
+};
 
 /**
- * The stack's status, and its parent's id when it is a nested stack, read before `deadline` (epoch ms). Its own abort
- * rather than sms.ts's `call`: it runs inside an SMS call's retry loop (rollback.ts), whose record of SMS's last
- * answer it must leave alone.
+ * A status that could not be read before its deadline. A ProviderError: raised inside an SMS write's retry loop
+ * (rollback.ts), it ends that loop at once, since the read already had its retries; no SMS request was sent for
+ * the attempt it guarded. Its message names CloudFormation, the call, how it failed, and the fix.
  */
-export async function describeStack(stackId: string, deadline: number): Promise<{ status: string; parentId?: string }> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), Math.max(0, deadline - Date.now()));
-  try {
-    const { cloudFormation, DescribeStacks } = await cloudFormationClient();
-    const described = await cloudFormation.send(new DescribeStacks({ StackName: stackId }), { abortSignal: controller.signal });
-    const stack = described.Stacks?.find((s) => s.StackId === stackId);
-    if (!stack?.StackStatus) {
-      throw new Error(`DescribeStacks answered without the status of ${stackId}.`);
-    }
-    return { status: stack.StackStatus, parentId: stack.ParentId };
-  } catch (e) {
-    throw controller.signal.aborted ? new StatusTimeoutError(`CloudFormation did not answer DescribeStacks for ${stackId} in time.`) : e;
-  } finally {
-    clearTimeout(timer);
+export class StackStatusError extends ProviderError {
+  public readonly name: string;
+  constructor(public readonly failure: StatusFailure, message: string) {
+    super(message);
+    this.name = NAMES[failure];
   }
+}
+
+/** Reads one stack's status for one invocation, and keeps its latest reading. */
+export class StatusReader {
+  private latest?: Reading;
+
+  constructor(private readonly stackId: string, private readonly backoff: { throttled: Backoff; failed: Backoff } = { throttled: THROTTLED, failed: FAILED }) {}
+
+  /** Whether any reading was had in this invocation. */
+  hasRead(): boolean {
+    return this.latest !== undefined;
+  }
+
+  /** The latest reading, if it was taken less than `maxAgeMs` ago. */
+  recent(maxAgeMs: number): Reading | undefined {
+    return this.latest && Date.now() - this.latest.at < maxAgeMs ? this.latest : undefined;
+  }
+
+  /**
+   * The stack's status, read before `deadline` (epoch ms): throttling, 5xx, timeouts and network errors are retried
+   * with backoff until then; AccessDenied, and a stack that does not exist, are not. Throws StackStatusError.
+   */
+  async read(deadline: number): Promise<Reading> {
+    const started = Date.now();
+    const { cloudFormation, DescribeStacks } = await cloudFormationClient();
+    let last: { failure: StatusFailure; error: Error } | undefined;
+    let throttles = 0;
+    let failures = 0;
+    for (let attempt = 1; ; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw this.failed(last ?? { failure: 'no-answer', error: new Error('no time was left to ask') }, attempt - 1, started);
+      }
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), Math.min(ATTEMPT_MS, remaining));
+      const at = Date.now();
+      try {
+        const described = await cloudFormation.send(new DescribeStacks({ StackName: this.stackId }), { abortSignal: controller.signal });
+        const stack = described.Stacks?.find((s) => s.StackId === this.stackId);
+        if (!stack?.StackStatus) {
+          throw new StackStatusError('failed', `CloudFormation answered DescribeStacks without the status of ${this.stackId}.`);
+        }
+        this.latest = { status: stack.StackStatus, parentId: stack.ParentId, at };
+        return this.latest;
+      } catch (e) {
+        if (e instanceof StackStatusError) throw e;
+        last = { failure: controller.signal.aborted ? 'no-answer' : classify(e), error: e as Error };
+        if (last.failure === 'denied' || isFinal(e)) {
+          throw this.failed(last, attempt, started);
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+      const wait = last.failure === 'throttled' ? this.backoff.throttled(++throttles) : this.backoff.failed(++failures);
+      if (Date.now() + wait >= deadline) {
+        throw this.failed(last, attempt, started);
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  private failed(last: { failure: StatusFailure; error: Error }, attempts: number, started: number): StackStatusError {
+    const stackName = this.stackId.split('/')[1] ?? this.stackId;
+    const region = this.stackId.split(':')[3] || process.env.AWS_REGION || '<region>';
+    const over = `${attempts} attempt${attempts === 1 ? '' : 's'} over ${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const cause = `${last.error.name}: ${(last.error.message || 'no message').replace(/[.\s]*$/, '')}`;
+    const route = `Check the function's route to the CloudFormation endpoint (cloudformation.${region}.amazonaws.com): ` +
+      `a function in a VPC needs an interface VPC endpoint com.amazonaws.${region}.cloudformation or a route through a NAT gateway.`;
+    const what = {
+      'throttled': `CloudFormation throttled DescribeStacks of stack ${stackName} (${over}; the last answer ${cause}). ` +
+        'Other callers share the account\'s CloudFormation API rate (pipelines polling stacks, cdk deploy, other stacks\' providers): ' +
+        'deploy when fewer of them run, or ask for a higher CloudFormation API quota, and retry the deployment.',
+      'denied': `CloudFormation denied DescribeStacks of stack ${stackName} (${cause}): the provider's role needs ` +
+        `cloudformation:DescribeStacks on its own stack (${this.stackId}). A role given to ReplicationJobProvider.configure must allow it ` +
+        '(README, "Locked-down accounts").',
+      'no-answer': `CloudFormation did not answer DescribeStacks of stack ${stackName} (${over}). ${route}`,
+      'no-route': `DescribeStacks of stack ${stackName} could not reach CloudFormation (${over}; the last attempt ended in ${cause}). ${route}`,
+      'failed': `CloudFormation DescribeStacks of stack ${stackName} failed (${over}; the last answer ${cause}); retry the deployment later.`,
+    }[last.failure];
+    return new StackStatusError(last.failure, what);
+  }
+}
+
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnrecognizedClientException', 'InvalidClientTokenId',
+  'ExpiredToken', 'ExpiredTokenException', 'SignatureDoesNotMatch']);
+
+function httpStatus(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+function classify(e: unknown): StatusFailure {
+  const name = (e as Error).name;
+  const status = httpStatus(e);
+  if (THROTTLING.has(name) || status === 429) return 'throttled';
+  if (DENIED.has(name) || status === 403) return 'denied';
+  if (name === 'TimeoutError' || name === 'AbortError') return 'no-answer';
+  if (status === undefined) return 'no-route';
+  return 'failed';
+}
+
+/** An answer that a retry would only repeat: a 4xx other than throttling (a stack that does not exist, a bad request). */
+function isFinal(e: unknown): boolean {
+  const status = httpStatus(e);
+  return status !== undefined && status >= 400 && status < 500 && classify(e) === 'failed';
+}
+
+/** Whether the stack is rolling back: ROLLBACK_IN_PROGRESS (a creation) or UPDATE_ROLLBACK_IN_PROGRESS. */
+export function isRollingBack(status: string): boolean {
+  return status.endsWith('ROLLBACK_IN_PROGRESS');
 }

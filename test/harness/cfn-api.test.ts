@@ -43,3 +43,25 @@ test('refuses another stack with CloudFormation\'s ValidationError, and an actio
   await expect(client.send(new DescribeStackEventsCommand({ StackName: STACK_ID }))).rejects.toMatchObject({ name: 'InvalidAction' });
   expect(api.violations).toEqual([]);
 });
+
+test('throttles, denies and leaves requests unanswered on demand, as CloudFormation\'s API does', async () => {
+  api.throttleNext(1);
+  await expect(client.send(new DescribeStacksCommand({ StackName: STACK_ID }))).rejects.toMatchObject({
+    name: 'Throttling', message: 'Rate exceeded', $metadata: expect.objectContaining({ httpStatusCode: 400 }),
+  });
+  api.denyNext(1);
+  await expect(client.send(new DescribeStacksCommand({ StackName: STACK_ID }))).rejects.toMatchObject({ name: 'AccessDenied' });
+  api.hangNext(1);
+  const abort = new AbortController();
+  const hung = client.send(new DescribeStacksCommand({ StackName: STACK_ID }), { abortSignal: abort.signal });
+  setTimeout(() => abort.abort(), 300);
+  await expect(hung).rejects.toMatchObject({ name: 'AbortError' });
+  // Above a rate: the second request within the second is refused, and counts against nothing.
+  api.throttleAbove(1);
+  await client.send(new DescribeStacksCommand({ StackName: STACK_ID }));
+  await expect(client.send(new DescribeStacksCommand({ StackName: STACK_ID }))).rejects.toMatchObject({ name: 'Throttling' });
+  api.clearFaults();
+  await client.send(new DescribeStacksCommand({ StackName: STACK_ID }));
+  expect(api.describeStacksCalls().slice(-6).map((c) => c.answered)).toEqual(['Throttling', 'AccessDenied', 'hang', status, 'Throttling', status]);
+  expect(api.violations).toEqual([]);
+});

@@ -7,7 +7,10 @@ import { listenOnLoopback, stopListening } from './loopback';
  * CloudFormation's API as the handler sees it, for one stack: DescribeStacks, in the service's awsQuery protocol
  * (a form-encoded POST, answered in XML). It answers with the stack's status as the driver sets it, refuses any other
  * stack as CloudFormation does ("Stack with id ... does not exist"), and records every request. Other actions are
- * answered as CloudFormation answers an action it does not have; the provider may call none of them.
+ * answered as CloudFormation answers an action it does not have; the provider may call none of them. It fails on
+ * demand as CloudFormation's API does: AccessDenied (a role without the permission), Throttling (the account's API
+ * rate, shared with every other caller: for a count of requests, or above a rate), or no answer at all (a function
+ * without a route to the endpoint: the request is read and never answered).
  */
 
 const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
@@ -17,7 +20,7 @@ export interface CfnApiRequest {
   readonly action: string;
   /** Every field of the form. */
   readonly params: Record<string, string>;
-  /** The stack status answered, or the error code. */
+  /** The stack status answered, the error code, or 'hang' for a request left without an answer. */
   readonly answered: string;
   /** Epoch milliseconds. */
   readonly at: number;
@@ -47,6 +50,11 @@ export class CloudFormationApi {
   private readonly server: http.Server;
   private readonly createdAt = new Date();
   private denied = 0;
+  private throttled = 0;
+  private hanging = 0;
+  private throttleRps?: number;
+  /** When each request above the throttle's reach was accepted (epoch ms), for the last second. */
+  private readonly acceptedAt: number[] = [];
 
   private constructor(private readonly stack: StackView) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
@@ -60,6 +68,32 @@ export class CloudFormationApi {
   /** The next `count` requests are answered AccessDenied, as CloudFormation answers a role without the permission. */
   denyNext(count: number): void {
     this.denied += count;
+  }
+
+  /** The next `count` requests are answered Throttling ("Rate exceeded"), as CloudFormation answers above its API rate. */
+  throttleNext(count: number): void {
+    this.throttled += count;
+  }
+
+  /**
+   * Answers Throttling to any request above `rps` requests accepted in the last second, as the account's API rate does
+   * (refused requests count against nothing); undefined turns it off.
+   */
+  throttleAbove(rps: number | undefined): void {
+    this.throttleRps = rps;
+  }
+
+  /** The next `count` requests (Infinity: all) are read and never answered, as by an endpoint the function cannot reach. */
+  hangNext(count: number): void {
+    this.hanging += count;
+  }
+
+  /** Answers every request again. */
+  clearFaults(): void {
+    this.denied = 0;
+    this.throttled = 0;
+    this.hanging = 0;
+    this.throttleRps = undefined;
   }
 
   /** The DescribeStacks requests made so far. */
@@ -85,6 +119,11 @@ export class CloudFormationApi {
       if (!/Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/cloudformation\/aws4_request/.test(String(req.headers.authorization))) {
         this.violations.push(`${action} is not signed for cloudformation: ${req.headers.authorization}`);
       }
+      if (this.hanging > 0) {
+        this.hanging--;
+        this.requests.push({ action, params, answered: 'hang', at: Date.now() });
+        return;
+      }
       const answer = this.answer(action, params);
       this.requests.push({ action, params, answered: answer.recorded, at: Date.now() });
       res.writeHead(answer.status, { 'content-type': 'text/xml', 'x-amzn-requestid': answer.requestId });
@@ -97,6 +136,10 @@ export class CloudFormationApi {
     if (this.denied > 0) {
       this.denied--;
       return { status: 403, recorded: 'AccessDenied', requestId, body: error('AccessDenied', `User is not authorized to perform: cloudformation:${action}`, requestId) };
+    }
+    if (this.throttled > 0 || this.isThrottled()) {
+      this.throttled = Math.max(0, this.throttled - 1);
+      return { status: 400, recorded: 'Throttling', requestId, body: error('Throttling', 'Rate exceeded', requestId) };
     }
     if (action !== 'DescribeStacks') {
       return { status: 400, recorded: 'InvalidAction', requestId, body: error('InvalidAction', `The action ${action} is not valid for this web service.`, requestId) };
@@ -126,6 +169,16 @@ export class CloudFormationApi {
   </ResponseMetadata>
 </DescribeStacksResponse>`;
     return { status: 200, recorded: status, requestId, body };
+  }
+
+  /** Whether the rate allows no more requests now; if it does, the request counts against it. */
+  private isThrottled(): boolean {
+    if (this.throttleRps === undefined) return false;
+    const now = Date.now();
+    while (this.acceptedAt.length > 0 && this.acceptedAt[0] <= now - 1000) this.acceptedAt.shift();
+    if (this.acceptedAt.length >= this.throttleRps) return true;
+    this.acceptedAt.push(now);
+    return false;
   }
 }
 

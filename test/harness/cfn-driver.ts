@@ -482,6 +482,21 @@ export class CfnDriver {
     this.cfnApi!.denyNext(count);
   }
 
+  /** DescribeStacks answers Throttling to the next `count` requests (Infinity: until clearDescribeStacksFaults). */
+  throttleNextDescribeStacks(count: number): void {
+    this.cfnApi!.throttleNext(count);
+  }
+
+  /** DescribeStacks leaves the next `count` requests (Infinity: every one) without an answer. */
+  hangNextDescribeStacks(count: number): void {
+    this.cfnApi!.hangNext(count);
+  }
+
+  /** DescribeStacks answers every request again. */
+  clearDescribeStacksFaults(): void {
+    this.cfnApi!.clearFaults();
+  }
+
   /** The DescribeStacks requests the function made so far. */
   describeStacksCalls(): Array<{ answered: string; at: number }> {
     return this.cfnApi!.describeStacksCalls();
