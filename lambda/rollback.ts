@@ -113,6 +113,8 @@ let guard: {
   readonly writesWhile?: readonly string[];
   readonly leaseMs: number;
   readonly readUntil: number;
+  /** The work deadline: the SMS call's. */
+  readonly workUntil: number;
   readonly requestType: string;
 } | undefined;
 
@@ -125,7 +127,7 @@ const PROBE_MS = 1000;
 /** Waits as the plan says (never past the budget's work deadline), then checks this invocation's writes as it says. */
 export async function follow(plan: Plan, event: CloudFormationCustomResourceEvent, budget: Budget, reader: StatusReader): Promise<void> {
   guard = plan.writesWhile || plan.statusUnknown
-    ? { reader, writesWhile: plan.writesWhile, leaseMs: budget.writeLease, readUntil: readDeadline(budget), requestType: event.RequestType }
+    ? { reader, writesWhile: plan.writesWhile, leaseMs: budget.writeLease, readUntil: readDeadline(budget), workUntil: budget.work, requestType: event.RequestType }
     : undefined;
   const waitMs = Math.max(0, Math.min(plan.waitMs, budget.work - Date.now()));
   console.log(JSON.stringify({ message: 'rollback plan', why: plan.why, waitMs, writesChecked: guard !== undefined }));
@@ -149,11 +151,20 @@ export async function follow(plan: Plan, event: CloudFormationCustomResourceEven
  */
 async function readingForWrite(checked: NonNullable<typeof guard>, operation: string): Promise<Reading | undefined> {
   const recent = checked.reader.recent(checked.leaseMs / 2);
-  if (recent || checked.writesWhile || checked.reader.hasRead()) {
-    return recent ?? checked.reader.read(checked.readUntil);
+  if (recent) {
+    return recent;
   }
-  console.warn(JSON.stringify({ message: 'writing without a reading of the stack\'s status, as a rollback', operation }));
-  return undefined;
+  if (!checked.writesWhile && !checked.reader.hasRead()) {
+    console.warn(JSON.stringify({ message: 'writing without a reading of the stack\'s status, as a rollback', operation }));
+    return undefined;
+  }
+  if (Date.now() >= checked.readUntil) {
+    // Earlier attempts (SMS's retries) spent the time a reading and its write need: no attempt is sent, and the call
+    // ends at its own deadline with what SMS answered, which is not CloudFormation's doing.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, checked.workUntil - Date.now()) + 1000).unref());
+    throw Object.assign(new Error('No time was left to read the stack\'s status before another attempt.'), { name: 'AbortError' });
+  }
+  return checked.reader.read(checked.readUntil);
 }
 
 // Inside the SDK's retry loop, so that every attempt of a write reads the status afresh (or reuses a reading young
