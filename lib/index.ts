@@ -1,5 +1,5 @@
 export * from './replication-job';
-export * from './private/provider';
+export * from './provider';
 export * from './replication-job-base';
 export * from './events';
 export * from './server';

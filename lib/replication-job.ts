@@ -1,7 +1,6 @@
 import {
   Annotations,
   CfnResource,
-  CustomResource,
   Duration,
   IResource,
   RemovalPolicy,
@@ -13,7 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { grantKeyForEbs } from './private/ebs-key';
-import { ReplicationJobProvider } from './private/provider';
+import { ReplicationJobProvider } from './provider';
 import { claimVmSelector, serverOfJob } from './private/server-selector';
 import { ReplicationJobBase } from './replication-job-base';
 import { SmsServer } from './server';
@@ -262,7 +261,7 @@ export class ReplicationJob extends ReplicationJobBase {
    */
   public readonly serverId: string;
 
-  private readonly resource: CustomResource;
+  private readonly resource: CfnResource;
 
   /**
    * Declares a replication job.
@@ -281,26 +280,29 @@ export class ReplicationJob extends ReplicationJobBase {
     }
     claimVmSelector(this, server);
 
-    const provider = ReplicationJobProvider.of(this);
+    const provider = ReplicationJobProvider._of(this);
     if (server.vmName !== undefined) {
       provider._allowServerResolution();
     }
     if (props.role) {
-      provider.allowPassRole(props.role);
+      provider._allowPassRole(props.role);
     }
 
     const adopt = props.existingJob === ExistingJobPolicy.ADOPT;
 
     // A job that existed before the stack is kept by default: nothing the stack did not make is lost by default.
     const removalPolicy = props.removalPolicy ?? (adopt ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
-    const resource = new CustomResource(this, 'Resource', {
-      resourceType: 'Custom::SmsReplicationJob',
-      serviceToken: provider.serviceToken,
-      // If the provider dies without answering, CloudFormation gives up after this rather than the default hour. It
-      // outlasts the last run of any event Lambda still delivers (private/timing.ts).
-      serviceTimeout: Duration.seconds(SERVICE_TIMEOUT_SECONDS),
-      removalPolicy,
+    // The CfnResource itself is the child `Resource`, so that `job.node.defaultChild` is it (addPropertyOverride,
+    // cfnOptions). Its path, and so its logical id, is the one a CustomResource's `Resource/Default` had: aws-cdk-lib
+    // leaves `Default` out of logical ids.
+    const resource = new CfnResource(this, 'Resource', {
+      type: 'Custom::SmsReplicationJob',
       properties: {
+        ServiceToken: provider._serviceToken,
+        // If the provider dies without answering, CloudFormation gives up after this rather than the default hour. It
+        // outlasts the last run of any event Lambda still delivers (private/timing.ts). A string, as CustomResource
+        // writes it.
+        ServiceTimeout: String(SERVICE_TIMEOUT_SECONDS),
         ServerId: server.serverId,
         VmName: server.vmName,
         VmManagerName: server.vmManagerName,
@@ -317,20 +319,15 @@ export class ReplicationJob extends ReplicationJobBase {
         ExistingJob: adopt ? ExistingJobPolicy.ADOPT : undefined,
       },
     });
+    this.resource = resource;
     resource.node.addDependency(provider._jobDependency);
     if (props.role && props.encryptionKey) {
       grantKeyForEbs(props.encryptionKey, props.role, resource);
     }
-    if (removalPolicy === RemovalPolicy.DESTROY) {
-      // "Delete" is CloudFormation's default for both; writing them costs 67 template bytes a job (bench/RESULTS.md).
-      const cfnResource = resource.node.defaultChild as CfnResource;
-      cfnResource.cfnOptions.deletionPolicy = undefined;
-      cfnResource.cfnOptions.updateReplacePolicy = undefined;
-    }
+    this.applyRemovalPolicy(removalPolicy);
 
     this.replicationJobId = resource.ref;
-    this.serverId = server.serverId ?? resource.getAttString('ServerId');
-    this.resource = resource;
+    this.serverId = server.serverId ?? Token.asString(resource.getAtt('ServerId'));
   }
 
   /**
@@ -342,6 +339,11 @@ export class ReplicationJob extends ReplicationJobBase {
    */
   public applyRemovalPolicy(policy: RemovalPolicy): void {
     this.resource.applyRemovalPolicy(policy);
+    if (policy === RemovalPolicy.DESTROY) {
+      // "Delete" is CloudFormation's default for both; writing them costs 67 template bytes a job (bench/RESULTS.md).
+      this.resource.cfnOptions.deletionPolicy = undefined;
+      this.resource.cfnOptions.updateReplacePolicy = undefined;
+    }
   }
 
   /**

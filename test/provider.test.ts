@@ -63,7 +63,7 @@ describe('configure', () => {
     const stack = newStack();
     const provider = ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) });
     const job = new ReplicationJob(new Construct(stack, 'Migration'), 'Job', { serverId: 's-1', seedReplicationTime: SEED });
-    expect(ReplicationJobProvider.of(job)).toBe(provider);
+    expect(Stack.of(job).node.findChild('SmsReplicationJobProvider')).toBe(provider);
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
   });
 

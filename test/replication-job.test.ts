@@ -1,4 +1,4 @@
-import { App, CfnOutput, CfnParameter, CustomResource, Duration, RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { App, CfnOutput, CfnParameter, CfnResource, Duration, RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { SEED_MARGIN_MS } from '../lambda/seed';
 import { IReplicationJob, LicenseType, ReplicationJob, ReplicationJobProps } from '../lib';
@@ -312,7 +312,7 @@ describe('attributes and imports', () => {
     expect(job.replicationJobId).toEqual('sms-job-0123456789abcdef0');
     expect(job.stack).toBe(stack);
     // Nothing is created: no custom resource, no provider (the stack would synthesize empty).
-    expect(stack.node.findAll().filter((c) => c instanceof CustomResource || c.node.id === 'SmsReplicationJobProvider')).toEqual([]);
+    expect(stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) || c.node.id === 'SmsReplicationJobProvider')).toEqual([]);
   });
 });
 

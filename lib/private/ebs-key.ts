@@ -1,4 +1,4 @@
-import { CustomResource, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
+import { CfnResource, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 
 /**
  * What EBS needs of a customer managed key to encrypt the AMIs' snapshots for the role that copies them ("Requirements
@@ -13,7 +13,7 @@ const EBS_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyW
  * a policy is attached to it), or the key's policy too when the role is in another account. A role imported with
  * `mutable: false` takes nothing, by its importer's choice. The job is created after the role's policy.
  */
-export function grantKeyForEbs(key: kms.IKey, role: iam.IRole, job: CustomResource): void {
+export function grantKeyForEbs(key: kms.IKey, role: iam.IRole, job: CfnResource): void {
   const use = key.grant(role, ...EBS_KEY_ACTIONS);
   // EBS creates grants on the key for the volumes and snapshots it makes; nobody else may use this permission.
   const createGrant = key.grant(role, 'kms:CreateGrant');

@@ -11,10 +11,10 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
-import { cfnText } from './cfn-text';
-import { acknowledge } from './nag';
-import { byoRoleMessage } from './role-message';
-import { FUNCTION_TIMEOUT_SECONDS, MAX_EVENT_AGE_SECONDS } from './timing';
+import { cfnText } from './private/cfn-text';
+import { acknowledge } from './private/nag';
+import { byoRoleMessage } from './private/role-message';
+import { FUNCTION_TIMEOUT_SECONDS, MAX_EVENT_AGE_SECONDS } from './private/timing';
 
 /**
  * The id of the provider under its stack. It reaches the template in the logical ids of the function, its role and
@@ -144,17 +144,23 @@ export class ReplicationJobProvider extends Construct {
 
   /**
    * The provider of the stack that holds `scope`: the one `configure` set up, or else a new one with default settings.
+   * ReplicationJob calls it; users call `configure`.
    *
    * @param scope any construct of the stack
+   * @internal
    */
-  public static of(scope: Construct): ReplicationJobProvider {
+  public static _of(scope: Construct): ReplicationJobProvider {
     const stack = Stack.of(scope);
     return stack.node.tryFindChild(PROVIDER_ID) as ReplicationJobProvider | undefined
       ?? new ReplicationJobProvider(stack, {}, `created with default settings by ${scope.node.path}`);
   }
 
-  /** The function's ARN: the ServiceToken of every job. */
-  public readonly serviceToken: string;
+  /**
+   * The function's ARN: the ServiceToken of every job.
+   *
+   * @internal
+   */
+  public readonly _serviceToken: string;
 
   /**
    * The provider's Lambda function, for a setting this library does not offer (an escape hatch): its
@@ -255,7 +261,7 @@ export class ReplicationJobProvider extends Construct {
 
     const handler = new lambda.Function(this, 'Handler', {
       description: 'Creates, updates and deletes AWS SMS replication jobs for CloudFormation (cdk-sms-replication-job)',
-      code: lambda.Code.fromAsset(path.join(__dirname, '..', '..', 'assets', 'handler')),
+      code: lambda.Code.fromAsset(path.join(__dirname, '..', 'assets', 'handler')),
       handler: 'index.handler',
       runtime: nodejs24(),
       // Available in every Lambda region; nothing shows arm64 in all three SMS regions (cn-north-1 above all).
@@ -283,7 +289,7 @@ export class ReplicationJobProvider extends Construct {
       handler.node.addDependency(policy);
     }
     this.handler = handler;
-    this.serviceToken = handler.functionArn;
+    this._serviceToken = handler.functionArn;
     // Every job depends on the EventInvokeConfig, so that the 5-minute event age is in force before any job's first
     // event (without it, Lambda's default, 6 hours and 2 retries, applies to the events of a first deployment); it
     // depends on the function, which depends on the policy: no job is created before the provider may call SMS.
@@ -371,8 +377,9 @@ export class ReplicationJobProvider extends Construct {
    * ReplicationJob calls it for its `role`.
    *
    * @param role a role that the jobs hand to SMS
+   * @internal
    */
-  public allowPassRole(role: iam.IRole): void {
+  public _allowPassRole(role: iam.IRole): void {
     const key = JSON.stringify(Stack.of(this).resolve(role.roleArn));
     if (this.passedRoles.has(key)) {
       return;

@@ -1,0 +1,44 @@
+/**
+ * The standard escape hatches of aws-cdk-lib work on a ReplicationJob: `job.node.defaultChild` is its `CfnResource`
+ * (property overrides, `cfnOptions`), and the library registers nothing when it is imported.
+ */
+import { App, CfnResource, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+
+const SEED = new Date('2027-01-04T02:00:00Z');
+
+// First in the file, which imports the library nowhere else before: jest loads each test file with its own modules, so
+// this require is the library's first load, with the aws-cdk-lib this file imported.
+test('importing the library adds no runtime to lambda.Runtime.ALL', () => {
+  const before = lambda.Runtime.ALL.map((r) => r.name);
+  require('../lib');
+  expect(lambda.Runtime.ALL.map((r) => r.name)).toEqual(before);
+});
+
+test('a provider adds nodejs24.x to lambda.Runtime.ALL only where aws-cdk-lib lacks it, and never twice', () => {
+  const { ReplicationJob } = require('../lib');
+  const known = lambda.Runtime.ALL.filter((r) => r.name === 'nodejs24.x').length;
+  for (const name of ['A', 'B']) {
+    const stack = new Stack(new App(), name);
+    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: SEED });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x' });
+  }
+  expect(lambda.Runtime.ALL.filter((r) => r.name === 'nodejs24.x')).toHaveLength(Math.max(known, 1));
+});
+
+test('job.node.defaultChild is the CfnResource: a property override and cfnOptions reach the template, under the same logical id', () => {
+  const { ReplicationJob } = require('../lib');
+  const stack = new Stack(new App(), 'Hatch');
+  const job = new ReplicationJob(stack, 'Db', { serverId: 's-1', seedReplicationTime: SEED });
+  const resource = job.node.defaultChild;
+  expect(CfnResource.isCfnResource(resource)).toBe(true);
+  (resource as CfnResource).addPropertyOverride('Description', 'set through the escape hatch');
+  (resource as CfnResource).cfnOptions.condition = undefined;
+  (resource as CfnResource).cfnOptions.metadata = { reviewed: 'yes' };
+  const jobs = Template.fromStack(stack).findResources('Custom::SmsReplicationJob');
+  // The logical id a CustomResource's Resource/Default had (aws-cdk-lib leaves Default out): no job is replaced.
+  expect(Object.keys(jobs)).toEqual(['Db5D02A0A9']);
+  expect(jobs.Db5D02A0A9.Properties.Description).toBe('set through the escape hatch');
+  expect(jobs.Db5D02A0A9.Metadata).toEqual({ reviewed: 'yes' });
+  expect(job.replicationJobId).toBe((resource as CfnResource).ref);
+});
