@@ -30,10 +30,14 @@ test('NOTICE lists every package bundled in the handler (else run `npm run notic
   }
 });
 
-/** The README's example in a language: the first fenced block of that language. */
+/**
+ * The README's headline example in a language: the first fenced block of that language; Python's is the first after
+ * "### In other languages" (the section on naming a server by its VM, before it, has its own, readme-server.test.ts).
+ */
 function readmeBlock(language: string): string {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const match = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(readme);
+  const from = language === 'python' ? readme.indexOf('### In other languages') : 0;
+  const match = new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(readme.slice(from));
   if (!match) {
     throw new Error(`README.md has no ${language} block`);
   }
