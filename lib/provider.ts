@@ -39,8 +39,8 @@ export interface ReplicationJobProviderProps {
   /**
    * The role the provider's function runs as.
    *
-   * A role that takes policies (an `iam.Role`, or one imported with `mutable: true`) gets the provider's policy
-   * attached, as the default role does. A role that takes none (imported with `mutable: false`) gets nothing: the
+   * A role that takes policies (an `iam.Role`, or one imported with `mutable` set to `true`) gets the provider's policy
+   * attached, as the default role does. A role that takes none (imported with `mutable` set to `false`) gets nothing: the
    * stack then creates no IAM role and no IAM policy, and a synth warning
    * (`cdk-sms-replication-job:providerRoleNotManaged`) lists the permissions the role must already have, including
    * `iam:PassRole` on each role the jobs name and, in a VPC, the network-interface actions. The role must trust

@@ -100,7 +100,7 @@ export interface ReplicationJobProps {
    * to another stage months later) means "as soon as possible", like no time at all, and the provider sends SMS a time
    * a few minutes ahead. Once the job exists, changing this to a future time moves the start of the job's next
    * replication run; changing it to a past time, or removing it, changes nothing. Synthesis never depends on the day
-   * it runs: no warning appears or disappears with the calendar. With `existingJob: ExistingJobPolicy.ADOPT` a past
+   * it runs: no warning appears or disappears with the calendar. With `existingJob` set to `ADOPT` a past
    * time is expected: the adopted job keeps its schedule.
    *
    * @default - the first replication run starts as soon as SMS accepts the job, when it is created
@@ -110,7 +110,7 @@ export interface ReplicationJobProps {
   /**
    * The time between consecutive replication runs, a whole number of hours from 1 to 24.
    *
-   * Cannot be combined with `runOnce: true`.
+   * Cannot be combined with `runOnce` set to `true`.
    *
    * @default - not sent: SMS applies its own default
    */
@@ -172,10 +172,10 @@ export interface ReplicationJobProps {
   /**
    * The KMS key for replication jobs that produce encrypted AMIs, sent as its key ARN.
    *
-   * Implies `encrypted: true`. With `role`, the role is granted what EBS needs of the key to encrypt the AMIs
+   * Implies `encrypted` set to `true`. With `role`, the role is granted what EBS needs of the key to encrypt the AMIs
    * (`kms:Decrypt`, `kms:DescribeKey`, `kms:GenerateDataKeyWithoutPlainText`, `kms:ReEncryptFrom`, `kms:ReEncryptTo`,
    * and `kms:CreateGrant` for AWS resources only), the way aws-cdk-lib grants a key: in the role's policy (a policy
-   * attached to an imported role, unless it was imported with `mutable: false`), and in the key's policy too when the
+   * attached to an imported role, unless it was imported with `mutable` set to `false`), and in the key's policy too when the
    * role is in another account. Without `role`, the key's policy must allow SMS's service-linked role (README, "A key
    * without a role").
    *
@@ -187,11 +187,11 @@ export interface ReplicationJobProps {
    * What happens to the replication job when it is removed from the stack, or replaced.
    *
    * AMIs that the job created are kept either way: deleting a job does not delete its AMIs. A job adopted with
-   * `existingJob: ExistingJobPolicy.ADOPT` is never deleted by a rollback, whatever this says; it is deleted only with
+   * `existingJob` set to `ADOPT` is never deleted by a rollback, whatever this says; it is deleted only with
    * an explicit `RemovalPolicy.DESTROY`, when it is removed from the stack or the stack is deleted (not when a nested
    * stack is deleted, which may be its parent's rollback).
    *
-   * @default - RemovalPolicy.RETAIN with `existingJob: ExistingJobPolicy.ADOPT`, otherwise RemovalPolicy.DESTROY
+   * @default - RemovalPolicy.RETAIN with `existingJob` set to `ADOPT`, otherwise RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
 
