@@ -47,7 +47,7 @@ test('Java, .NET and Go: the construct and its props are generated under the cho
   expect(read('java/src/main/java/io/github/cdk_sms_replication_job/ReplicationJobProps.java')).toContain('getServerId()');
   expect(read('java/pom.xml')).toContain('<groupId>io.github.cdk-sms-replication-job</groupId>');
   expect(read('dotnet/CdkSmsReplicationJob/CdkSmsReplicationJob/ReplicationJob.cs')).toContain('public class ReplicationJob');
-  expect(read('dotnet/CdkSmsReplicationJob/CdkSmsReplicationJob/ReplicationJobProps.cs')).toContain('public string ServerId');
+  expect(read('dotnet/CdkSmsReplicationJob/CdkSmsReplicationJob/ReplicationJobProps.cs')).toMatch(/public string\?? ServerId\b/);
   expect(read('go/cdksmsreplicationjob/ReplicationJob.go')).toContain('func NewReplicationJob(');
   expect(read('go/cdksmsreplicationjob/go.mod')).toContain('module github.com/cdk-sms-replication-job/cdk-sms-replication-job-go/cdksmsreplicationjob');
 });
