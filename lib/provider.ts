@@ -12,6 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import { cfnText } from './private/cfn-text';
+import { validationError } from './private/errors';
 import { acknowledge } from './private/nag';
 import { byoRoleMessage } from './private/role-message';
 import { FUNCTION_TIMEOUT_SECONDS, MAX_EVENT_AGE_SECONDS } from './private/timing';
@@ -136,7 +137,7 @@ export class ReplicationJobProvider extends Construct {
     const stack = Stack.of(scope);
     const existing = stack.node.tryFindChild(PROVIDER_ID) as ReplicationJobProvider | undefined;
     if (existing) {
-      throw new Error(`ReplicationJobProvider.configure: the provider of stack ${stack.node.path} exists already, ` +
+      throw validationError(`ReplicationJobProvider.configure: the provider of stack ${stack.node.path} exists already, ` +
         `${existing.origin}; configure it once, before the stack's first ReplicationJob`);
     }
     return new ReplicationJobProvider(stack, props, `configured at ${scope.node.path}`);
@@ -197,11 +198,11 @@ export class ReplicationJobProvider extends Construct {
     this.origin = origin;
     const withoutVpc = [props.vpcSubnets && 'vpcSubnets', props.securityGroups?.length && 'securityGroups'].filter(Boolean);
     if (!props.vpc && withoutVpc.length > 0) {
-      throw new Error(`ReplicationJobProvider.configure: ${withoutVpc.join(' and ')} given without vpc; they place the function in a VPC, so give vpc too, or leave them out`);
+      throw validationError(`ReplicationJobProvider.configure: ${withoutVpc.join(' and ')} given without vpc; they place the function in a VPC, so give vpc too, or leave them out`);
     }
     const reserved = props.reservedConcurrentExecutions;
     if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
-      throw new Error(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs, or leave it out`);
+      throw validationError(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs, or leave it out`);
     }
 
     const logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.THREE_MONTHS });

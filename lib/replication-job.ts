@@ -6,12 +6,15 @@ import {
   RemovalPolicy,
   Stack,
   Token,
+  TokenComparison,
   aws_events as events,
   aws_iam as iam,
   aws_kms as kms,
 } from 'aws-cdk-lib';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { serverClaims } from './private/app-state';
 import { grantKeyForEbs } from './private/ebs-key';
+import { validationError } from './private/errors';
 import { ReplicationJobProvider } from './provider';
 import { claimVmSelector, serverOfJob } from './private/server-selector';
 import { ReplicationJobBase } from './replication-job-base';
@@ -138,7 +141,8 @@ export interface ReplicationJobProps {
    * Without it no role is sent, and SMS uses its service-linked role `AWSServiceRoleForSMS`, which it creates itself
    * (the SMS User Guide's "Service-linked roles for AWS SMS"); the legacy `sms` role is no longer needed. The provider
    * is allowed `iam:PassRole` on a role given here, to SMS only. With `encryptionKey`, the role is also granted what
-   * EBS needs of the key.
+   * EBS needs of the key. It must be a role of the job's account: SMS receives only its name and looks it up there, so a
+   * role whose account differs from the stack's is refused at synth (one whose account is a token is not checked).
    *
    * @default - none is sent: SMS uses its service-linked role `AWSServiceRoleForSMS`
    */
@@ -175,9 +179,9 @@ export interface ReplicationJobProps {
    * Implies `encrypted` set to `true`. With `role`, the role is granted what EBS needs of the key to encrypt the AMIs
    * (`kms:Decrypt`, `kms:DescribeKey`, `kms:GenerateDataKeyWithoutPlainText`, `kms:ReEncryptFrom`, `kms:ReEncryptTo`,
    * and `kms:CreateGrant` for AWS resources only), the way aws-cdk-lib grants a key: in the role's policy (a policy
-   * attached to an imported role, unless it was imported with `mutable` set to `false`), and in the key's policy too when the
-   * role is in another account. Without `role`, the key's policy must allow SMS's service-linked role (README, "A key
-   * without a role").
+   * attached to an imported role, unless it was imported with `mutable` set to `false`); a key of another account also needs
+   * its own policy to allow the role. Without `role`, the key's policy must allow SMS's service-linked role (README,
+   * "A key without a role").
    *
    * @default - when `encrypted` is true, the account's default KMS key for EBS
    */
@@ -238,7 +242,7 @@ export class ReplicationJob extends ReplicationJobBase {
    */
   public static fromReplicationJobId(scope: Construct, id: string, replicationJobId: string): IReplicationJob {
     if (!Token.isUnresolved(replicationJobId) && !/^sms-job-[0-9a-z]+$/i.test(replicationJobId)) {
-      throw new Error(`ReplicationJob.fromReplicationJobId at ${scope.node.path}/${id}: replicationJobId must be an SMS replication job ID such as sms-job-0123456789abcdef0, got "${replicationJobId}"`);
+      throw validationError(`ReplicationJob.fromReplicationJobId at ${scope.node.path}/${id}: replicationJobId must be an SMS replication job ID such as sms-job-0123456789abcdef0, got "${replicationJobId}"`);
     }
     class Import extends ReplicationJobBase {
       public readonly replicationJobId = replicationJobId;
@@ -352,30 +356,41 @@ export class ReplicationJob extends ReplicationJobBase {
    */
   private validateProps(props: ReplicationJobProps): void {
     const fail = (message: string) => {
-      throw new Error(`ReplicationJob ${this.node.path}: ${message}`);
+      throw validationError(`ReplicationJob ${this.node.path}: ${message}`, this);
     };
 
     if (props.serverId !== undefined && !Token.isUnresolved(props.serverId) && props.serverId.trim() === '') {
       fail('serverId must be the ID of a server in the SMS server catalog (such as s-12345678), got an empty string');
     }
     if (props.seedReplicationTime && isNaN(props.seedReplicationTime.getTime())) {
-      fail('seedReplicationTime must be a valid Date, got an invalid Date');
+      fail('seedReplicationTime must be a valid Date, got an invalid Date (made from text or a number it could not read); ' +
+        'give a time with its zone, such as new Date(\'2027-01-04T02:00:00Z\'), or leave it out to start as soon as possible');
     }
     if (props.frequency && !props.frequency.isUnresolved()) {
       const hours = props.frequency.toHours({ integral: false });
       if (!Number.isInteger(hours) || hours < 1 || hours > 24) {
-        fail(`frequency must be a whole number of hours from 1 to 24, got ${hours} hours`);
+        const nearest = Math.min(24, Math.max(1, Math.round(hours)));
+        fail(`frequency must be a whole number of hours from 1 to 24, got ${props.frequency.toHumanString()}; ` +
+          `use Duration.hours(1) to Duration.hours(24), such as Duration.hours(${nearest})`);
       }
     }
     if (props.frequency && props.runOnce) {
-      fail(`frequency (${props.frequency.toHumanString()}) cannot be combined with runOnce: true; a job that runs once has no frequency`);
+      fail(`frequency (${props.frequency.toHumanString()}) cannot be combined with runOnce: true; a job that runs once has no frequency: remove frequency, or runOnce`);
     }
     const amis = props.numberOfRecentAmisToKeep;
     if (amis !== undefined && !Token.isUnresolved(amis) && (!Number.isInteger(amis) || amis < 0 || amis > MAX_AMIS_TO_KEEP)) {
-      fail(`numberOfRecentAmisToKeep must be a whole number from 0 to ${MAX_AMIS_TO_KEEP}, got ${amis}`);
+      fail(`numberOfRecentAmisToKeep must be a whole number from 0 to ${MAX_AMIS_TO_KEEP}, got ${amis}; ` +
+        `use ${Math.min(MAX_AMIS_TO_KEEP, Math.max(0, Math.round(amis)))}, or 0 to keep every AMI`);
     }
     if (props.encryptionKey && props.encrypted === false) {
       fail('encryptionKey cannot be combined with encrypted: false; remove encrypted, or the key');
+    }
+    const role = props.role;
+    const stack = Stack.of(this);
+    if (role && Token.compareStrings(role.env.account, stack.account) === TokenComparison.DIFFERENT) {
+      fail(`role ${role.roleArn} is in account ${role.env.account}, and the job in account ${stack.account}: SMS receives only ` +
+        'the role\'s name (RoleName) and looks it up in the job\'s own account, so it would use another role of that name, or ' +
+        `none. Give a role of account ${stack.account}, such as iam.Role.fromRoleName(scope, id, '${role.roleName}'), or leave role out.`);
     }
     if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
       fail('removalPolicy must be RemovalPolicy.DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE, got SNAPSHOT (a replication job has no snapshot)');
@@ -389,9 +404,6 @@ export class ReplicationJob extends ReplicationJobBase {
     }
   }
 }
-
-/** The jobs declared so far in each app: which construct claims each server. */
-const claims = new WeakMap<IConstruct, Map<string, string>>();
 
 /**
  * Fails synthesis when a second ReplicationJob in the app names a server another already replicates: SMS allows one
@@ -407,13 +419,11 @@ function claimServer(job: ReplicationJob, serverId: string): void {
   const where = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
     ? `stack ${stack.node.path}`
     : `account ${stack.account} and region ${stack.region}`;
-  const root = job.node.root;
-  const byServer = claims.get(root) ?? new Map<string, string>();
-  claims.set(root, byServer);
+  const byServer = serverClaims(job);
   const key = `${where}|${serverId}`;
   const first = byServer.get(key);
   if (first !== undefined) {
-    throw new Error(`ReplicationJob ${job.node.path}: serverId ${serverId} is already replicated by ReplicationJob ${first} ` +
+    throw validationError(`ReplicationJob ${job.node.path}: serverId ${serverId} is already replicated by ReplicationJob ${first} ` +
       `(same ${where}), and SMS allows one replication job per server. Remove one of the two, or give it another server.`);
   }
   byServer.set(key, job.node.path);

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { validationError } from './private/errors';
 
 /**
  * Options of `SmsServer.fromVmName`: what narrows a VM name that several servers of the catalog share.
@@ -31,7 +32,7 @@ export class SmsServer {
    */
   public static fromServerId(serverId: string): SmsServer {
     if (!Token.isUnresolved(serverId) && serverId.trim() === '') {
-      throw new Error('SmsServer.fromServerId: serverId must be the ID of a server in the SMS server catalog (such as s-12345678), got an empty string');
+      throw validationError('SmsServer.fromServerId: serverId must be the ID of a server in the SMS server catalog (such as s-12345678), got an empty string');
     }
     return new SmsServer(serverId, undefined, undefined);
   }
@@ -50,7 +51,7 @@ export class SmsServer {
   public static fromVmName(vmName: string, options: VmNameOptions = {}): SmsServer {
     for (const [name, value] of [['vmName', vmName], ['vmManagerName', options.vmManagerName]] as const) {
       if (value !== undefined && !Token.isUnresolved(value) && value.trim() === '') {
-        throw new Error(`SmsServer.fromVmName: ${name} must be a non-empty VM${name === 'vmName' ? '' : ' manager'} name as GetServers reports it, got an empty string`);
+        throw validationError(`SmsServer.fromVmName: ${name} must be a non-empty VM${name === 'vmName' ? '' : ' manager'} name as GetServers reports it, got an empty string`);
       }
     }
     return new SmsServer(undefined, vmName, options.vmManagerName);

@@ -42,3 +42,49 @@ test('job.node.defaultChild is the CfnResource: a property override and cfnOptio
   expect(jobs.Db5D02A0A9.Metadata).toEqual({ reviewed: 'yes' });
   expect(job.replicationJobId).toBe((resource as CfnResource).ref);
 });
+
+describe('errors and state as aws-cdk-lib users know them', () => {
+  const { ReplicationJob, ReplicationJobProvider } = require('../lib');
+  const { Errors, Duration, aws_iam: iam } = require('aws-cdk-lib');
+
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (e) {
+      return e;
+    }
+    throw new Error('nothing was thrown');
+  };
+
+  test.each([
+    ['a ReplicationJob prop', (s: Stack) => new ReplicationJob(s, 'Job', { serverId: 's-1', frequency: Duration.minutes(5) }), 'Errors/Job'],
+    ['a duplicate server', (s: Stack) => {
+      new ReplicationJob(s, 'First', { serverId: 's-1' });
+      new ReplicationJob(s, 'Second', { serverId: 's-1' });
+    }, undefined],
+    ['a late configure', (s: Stack) => {
+      new ReplicationJob(s, 'First', { serverId: 's-1' });
+      ReplicationJobProvider.configure(s, {});
+    }, undefined],
+  ])('%s fails with an error that Errors.isValidationError recognises', (_, make, path) => {
+    const stack = new Stack(new App(), 'Errors');
+    const error = thrown(() => make(stack)) as Error & { constructPath?: string };
+    expect(Errors.isValidationError(error)).toBe(true);
+    expect(error.name).toBe('ValidationError');
+    if (path) expect(error.constructPath).toBe(path);
+  });
+
+  test('a role of an account that a token stands for cannot be compared: no error', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const role = iam.Role.fromRoleArn(stack, 'SmsRole', 'arn:aws:iam::210987654321:role/MigrationReplication');
+    expect(() => new ReplicationJob(stack, 'Job', { serverId: 's-1', role })).not.toThrow();
+  });
+
+  test('the claims on servers are kept on the app, not in the library: two apps may each replicate a server', () => {
+    const apps = [new App(), new App()];
+    for (const app of apps) new ReplicationJob(new Stack(app, 'S', { env: { account: '123456789012', region: 'us-west-2' } }), 'Job', { serverId: 's-1' });
+    for (const app of apps) {
+      expect([...(app as any)[Symbol.for('cdk-sms-replication-job.serverClaims')].values()]).toEqual(['S/Job']);
+    }
+  });
+});

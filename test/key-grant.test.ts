@@ -56,16 +56,13 @@ test('a role imported by name gets them in a policy attached to that name; the k
   expect(keyPolicyOf(template)).toEqual(keyPolicyOf(Template.fromStack(bare)));
 });
 
-test('a role in another account gets them in the key policy too, naming the role', () => {
+test('a role in another account is refused at synth, with the reason: SMS looks the role name up in the job\'s account', () => {
   const stack = newStack();
   const key = new kms.Key(stack, 'Key');
   const role = iam.Role.fromRoleArn(stack, 'SmsRole', 'arn:aws:iam::210987654321:role/MigrationReplication');
-  new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: key });
-  const principal = { AWS: 'arn:aws:iam::210987654321:role/MigrationReplication' };
-  expect(keyPolicyOf(Template.fromStack(stack))).toEqual(expect.arrayContaining([
-    expect.objectContaining({ Action: EBS_ACTIONS, Principal: principal, Resource: '*' }),
-    expect.objectContaining({ Action: 'kms:CreateGrant', Principal: principal, Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } }),
-  ]));
+  expect(() => new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: key })).toThrow(
+    'role arn:aws:iam::210987654321:role/MigrationReplication is in account 210987654321, and the job in account ' +
+    `${stack.account}: SMS receives only the role's name (RoleName) and looks it up in the job's own account`);
 });
 
 test('a role imported with mutable: false takes nothing, by its importer\'s choice, and the key policy is unchanged', () => {

@@ -332,9 +332,10 @@ describe('validation', () => {
   };
 
   test.each([
-    ['frequency is not whole hours', { frequency: Duration.minutes(90) }, /TestStack\/Job: frequency must be a whole number of hours from 1 to 24, got 1.5 hours/],
-    ['frequency is below one hour', { frequency: Duration.minutes(30) }, /frequency must be a whole number of hours from 1 to 24, got 0.5 hours/],
-    ['frequency is above 24 hours', { frequency: Duration.hours(25) }, /frequency must be a whole number of hours from 1 to 24, got 25 hours/],
+    ['frequency is not whole hours', { frequency: Duration.minutes(90) }, /TestStack\/Job: frequency must be a whole number of hours from 1 to 24, got 1 hour 30 minutes; use Duration.hours\(1\) to Duration.hours\(24\), such as Duration.hours\(2\)/],
+    ['frequency is below one hour', { frequency: Duration.minutes(30) }, /frequency must be a whole number of hours from 1 to 24, got 30 minutes; use Duration.hours\(1\) to Duration.hours\(24\), such as Duration.hours\(1\)/],
+    ['frequency is five minutes', { frequency: Duration.minutes(5) }, /got 5 minutes; use Duration.hours\(1\) to Duration.hours\(24\), such as Duration.hours\(1\)$/],
+    ['frequency is above 24 hours', { frequency: Duration.hours(25) }, /frequency must be a whole number of hours from 1 to 24, got 1 day 1 hour; use Duration.hours\(1\) to Duration.hours\(24\), such as Duration.hours\(24\)/],
     ['frequency is combined with runOnce', { frequency: Duration.hours(2), runOnce: true }, /frequency \(2 hours\) cannot be combined with runOnce: true/],
     ['numberOfRecentAmisToKeep is negative', { numberOfRecentAmisToKeep: -1 }, /numberOfRecentAmisToKeep must be a whole number from 0 to 270, got -1/],
     ['numberOfRecentAmisToKeep is fractional', { numberOfRecentAmisToKeep: 2.5 }, /numberOfRecentAmisToKeep must be a whole number from 0 to 270, got 2.5/],

@@ -1,6 +1,8 @@
 import { Annotations, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import type { SmsServer } from '../server';
+import { serverClaims } from './app-state';
+import { validationError } from './errors';
 
 /** What the template says of a job's server, from `serverId` or `server`. */
 export interface ServerOfJob {
@@ -22,7 +24,7 @@ const SERVER_ID = /^s-[0-9a-f]+$/;
  */
 export function serverOfJob(job: IConstruct, serverId: string | undefined, server: SmsServer | undefined): ServerOfJob {
   if ((serverId === undefined) === (server === undefined)) {
-    throw new Error(`ReplicationJob ${job.node.path}: give exactly one of serverId (such as 's-12345678') and server ` +
+    throw validationError(`ReplicationJob ${job.node.path}: give exactly one of serverId (such as 's-12345678') and server ` +
       `(such as SmsServer.fromVmName('web-01')), got ${serverId === undefined ? 'neither' : `both: serverId '${serverId}' and server ${server!._describe()}`}`);
   }
   const id = serverId ?? server!.serverId;
@@ -43,9 +45,6 @@ export function serverOfJob(job: IConstruct, serverId: string | undefined, serve
   };
 }
 
-/** The VM selectors declared so far in each app: which construct claims each. */
-const claims = new WeakMap<IConstruct, Map<string, string>>();
-
 /**
  * Fails synthesis when a second ReplicationJob in the app names its server by the same literal VM selector as another
  * (a server id is claimed by replication-job.ts): both would resolve to one server, SMS allows one job per server, and
@@ -60,13 +59,11 @@ export function claimVmSelector(job: IConstruct, server: ServerOfJob): void {
   const where = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
     ? `stack ${stack.node.path}`
     : `account ${stack.account} and region ${stack.region}`;
-  const root = job.node.root;
-  const bySelector = claims.get(root) ?? new Map<string, string>();
-  claims.set(root, bySelector);
+  const bySelector = serverClaims(job);
   const key = `${where}|${server.claim.key}`;
   const first = bySelector.get(key);
   if (first !== undefined) {
-    throw new Error(`ReplicationJob ${job.node.path}: ${server.claim.what} is already replicated by ReplicationJob ${first} ` +
+    throw validationError(`ReplicationJob ${job.node.path}: ${server.claim.what} is already replicated by ReplicationJob ${first} ` +
       `(same ${where}), and SMS allows one replication job per server. Remove one of the two, or narrow the selector to ` +
       'another VM (vmManagerName), or name the server with SmsServer.fromServerId.');
   }
