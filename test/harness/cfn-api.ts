@@ -11,6 +11,8 @@ import { listenOnLoopback, stopListening } from './loopback';
  * demand as CloudFormation's API does: AccessDenied (a role without the permission), Throttling (the account's API
  * rate, shared with every other caller: for a count of requests, or above a rate), or no answer at all (a function
  * without a route to the endpoint: the request is read and never answered).
+ * For the read-only `status` command (cli/) it also answers ListStackResources and GetTemplate, and serves more than
+ * one stack (addStack).
  */
 
 const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
@@ -32,7 +34,25 @@ export interface StackView {
   readonly stackName: string;
   readonly status: () => string;
   readonly parentId?: () => string | undefined;
+  /** The template as deployed, which GetTemplate answers (as JSON): for the read calls of the `status` command. */
+  readonly template?: () => unknown;
+  /** The stack's resources, which ListStackResources answers, 100 to a page as CloudFormation pages them. */
+  readonly resources?: () => StackResourceView[];
+  /** The stack's parameter values, which DescribeStacks answers. */
+  readonly parameters?: () => Record<string, string>;
 }
+
+/** One resource of a stack, as ListStackResources describes it. */
+export interface StackResourceView {
+  readonly logicalId: string;
+  readonly physicalId?: string;
+  readonly type: string;
+  /** Default CREATE_COMPLETE. */
+  readonly status?: string;
+}
+
+/** ListStackResources' page size. */
+const RESOURCES_PAGE = 100;
 
 export class CloudFormationApi {
   /** Starts the API on 127.0.0.1 on a free port. */
@@ -55,6 +75,8 @@ export class CloudFormationApi {
   private throttleRps?: number;
   /** When each request above the throttle's reach was accepted (epoch ms), for the last second. */
   private readonly acceptedAt: number[] = [];
+  /** Stacks added with addStack, answered beside the first. */
+  private readonly others: StackView[] = [];
 
   private constructor(private readonly stack: StackView) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
@@ -94,6 +116,12 @@ export class CloudFormationApi {
     this.throttled = 0;
     this.hanging = 0;
     this.throttleRps = undefined;
+  }
+
+  /** Serves one more stack from the same endpoint (the `status` command reads several through one). */
+  addStack(stack: StackView): this {
+    this.others.push(stack);
+    return this;
   }
 
   /** The DescribeStacks requests made so far. */
@@ -141,25 +169,33 @@ export class CloudFormationApi {
       this.throttled = Math.max(0, this.throttled - 1);
       return { status: 400, recorded: 'Throttling', requestId, body: error('Throttling', 'Rate exceeded', requestId) };
     }
+    if (action === 'ListStackResources' || action === 'GetTemplate') {
+      return this.answerRead(action, params, requestId);
+    }
     if (action !== 'DescribeStacks') {
       return { status: 400, recorded: 'InvalidAction', requestId, body: error('InvalidAction', `The action ${action} is not valid for this web service.`, requestId) };
     }
     const name = params.StackName;
-    if (name !== this.stack.stackId && name !== this.stack.stackName) {
+    const stack = this.find(name);
+    if (!stack) {
       return { status: 400, recorded: 'ValidationError', requestId, body: error('ValidationError', `Stack with id ${name} does not exist`, requestId) };
     }
-    const status = this.stack.status();
-    const parentId = this.stack.parentId?.();
+    const status = stack.status();
+    const parentId = stack.parentId?.();
+    const parameters = Object.entries(stack.parameters?.() ?? {});
     const body = `<DescribeStacksResponse xmlns="${XMLNS}">
   <DescribeStacksResult>
     <Stacks>
       <member>
-        <StackId>${escape(this.stack.stackId)}</StackId>
-        <StackName>${escape(this.stack.stackName)}</StackName>
+        <StackId>${escape(stack.stackId)}</StackId>
+        <StackName>${escape(stack.stackName)}</StackName>
         <CreationTime>${this.createdAt.toISOString()}</CreationTime>
         <StackStatus>${status}</StackStatus>${parentId ? `
         <ParentId>${escape(parentId)}</ParentId>
-        <RootId>${escape(parentId)}</RootId>` : ''}
+        <RootId>${escape(parentId)}</RootId>` : ''}${parameters.length > 0 ? `
+        <Parameters>${parameters.map(([key, value]) => `
+          <member><ParameterKey>${escape(key)}</ParameterKey><ParameterValue>${escape(value)}</ParameterValue></member>`).join('')}
+        </Parameters>` : ''}
         <DisableRollback>false</DisableRollback>
       </member>
     </Stacks>
@@ -180,6 +216,54 @@ export class CloudFormationApi {
     this.acceptedAt.push(now);
     return false;
   }
+
+  private find(name: string | undefined): StackView | undefined {
+    return findIn([this.stack, ...this.others], name);
+  }
+
+  /** ListStackResources and GetTemplate, for a stack that has them (its view gives resources and a template). */
+  private answerRead(action: string, params: Record<string, string>, requestId: string): { status: number; body: string; recorded: string; requestId: string } {
+    const stack = this.find(params.StackName);
+    if (!stack) {
+      return { status: 400, recorded: 'ValidationError', requestId, body: error('ValidationError', `Stack with id ${params.StackName} does not exist`, requestId) };
+    }
+    if (action === 'GetTemplate') {
+      const template = JSON.stringify(stack.template?.() ?? {});
+      return { status: 200, recorded: 'ok', requestId, body: `<GetTemplateResponse xmlns="${XMLNS}">
+  <GetTemplateResult>
+    <TemplateBody>${escape(template)}</TemplateBody>
+    <StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>
+  </GetTemplateResult>
+  <ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>
+</GetTemplateResponse>` };
+    }
+    const all = stack.resources?.() ?? [];
+    const offset = params.NextToken ? Number(Buffer.from(params.NextToken, 'base64url').toString()) : 0;
+    const page = all.slice(offset, offset + RESOURCES_PAGE);
+    const next = offset + RESOURCES_PAGE < all.length ? Buffer.from(String(offset + RESOURCES_PAGE)).toString('base64url') : undefined;
+    const members = page.map((r) => `
+      <member>
+        <LogicalResourceId>${escape(r.logicalId)}</LogicalResourceId>${r.physicalId !== undefined ? `
+        <PhysicalResourceId>${escape(r.physicalId)}</PhysicalResourceId>` : ''}
+        <ResourceType>${escape(r.type)}</ResourceType>
+        <LastUpdatedTimestamp>${this.createdAt.toISOString()}</LastUpdatedTimestamp>
+        <ResourceStatus>${r.status ?? 'CREATE_COMPLETE'}</ResourceStatus>
+        <DriftInformation><StackResourceDriftStatus>NOT_CHECKED</StackResourceDriftStatus></DriftInformation>
+      </member>`).join('');
+    return { status: 200, recorded: 'ok', requestId, body: `<ListStackResourcesResponse xmlns="${XMLNS}">
+  <ListStackResourcesResult>
+    <StackResourceSummaries>${members}
+    </StackResourceSummaries>${next ? `
+    <NextToken>${next}</NextToken>` : ''}
+  </ListStackResourcesResult>
+  <ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>
+</ListStackResourcesResponse>` };
+  }
+}
+
+/** The stack of this name or id, if the API serves it. */
+function findIn(stacks: StackView[], name: string | undefined): StackView | undefined {
+  return stacks.find((s) => name === s.stackId || name === s.stackName);
 }
 
 function error(code: string, message: string, requestId: string): string {

@@ -50,6 +50,20 @@ export interface EmulatedJob {
   replicationRunList: unknown[];
 }
 
+/** A replication run as the service stores it: the model's ReplicationRun shape, timestamps in epoch seconds. */
+export interface EmulatedRun {
+  replicationRunId: string;
+  state: 'PENDING' | 'MISSED' | 'ACTIVE' | 'FAILED' | 'COMPLETED' | 'DELETING' | 'DELETED';
+  type: 'ON_DEMAND' | 'AUTOMATIC';
+  statusMessage?: string;
+  amiId?: string;
+  scheduledStartTime?: number;
+  completedTime?: number;
+  description?: string;
+  encrypted?: boolean;
+  kmsKeyId?: string;
+}
+
 interface VmServer {
   vmServerAddress: { vmManagerId: string; vmId: string };
   vmName: string;
@@ -202,6 +216,24 @@ export class SmsEmulator {
   /** Deletes a job behind the API's back, as someone using the console would; answers whether it existed. */
   deleteJob(replicationJobId: string): boolean {
     return this.jobMap.delete(replicationJobId);
+  }
+
+  /**
+   * Changes a job behind the API's back, as the console or SMS itself would (a state SMS moved it to, a setting
+   * someone changed); throws when the job does not exist.
+   */
+  alterJob(replicationJobId: string, changes: Partial<EmulatedJob>): void {
+    const job = this.jobMap.get(replicationJobId);
+    if (!job) throw new Error(`no replication job ${replicationJobId}`);
+    Object.assign(job, changes);
+  }
+
+  /** Records a replication run of a job, as SMS does when one starts; a completed run with an AMI becomes the job's latest. */
+  addRun(replicationJobId: string, run: EmulatedRun): void {
+    const job = this.jobMap.get(replicationJobId);
+    if (!job) throw new Error(`no replication job ${replicationJobId}`);
+    job.replicationRunList.push(dropUndefined({ ...run }));
+    if (run.state === 'COMPLETED' && run.amiId) job.latestAmiId = run.amiId;
   }
 
   /** A copy of every job the service holds, in creation order. */
@@ -386,6 +418,7 @@ export class SmsEmulator {
       case 'ImportServerCatalog':
         this.catalog.startImport();
         return {};
+      case 'GetReplicationRuns': return this.getReplicationRuns(input);
       default: throw new SmsError('InvalidParameterException', `${operation} is not implemented by the emulator`);
     }
   }
@@ -442,6 +475,15 @@ export class SmsEmulator {
       : [...this.jobMap.values()];
     const page = this.page(all, input, 'jobs');
     return dropUndefined({ replicationJobList: page.items, nextToken: page.nextToken });
+  }
+
+  private getReplicationRuns(input: any): unknown {
+    const job = this.jobMap.get(input.replicationJobId);
+    if (!job) {
+      throw new SmsError('ReplicationJobNotFoundException', `Replication job ${input.replicationJobId} does not exist`);
+    }
+    const page = this.page(job.replicationRunList, input, 'runs');
+    return dropUndefined({ replicationJob: structuredClone(job), replicationRunList: page.items, nextToken: page.nextToken });
   }
 
   private getServers(input: any): unknown {
@@ -504,7 +546,7 @@ export class SmsEmulator {
 }
 
 const IMPLEMENTED = new Set(['CreateReplicationJob', 'UpdateReplicationJob', 'DeleteReplicationJob', 'GetReplicationJobs', 'GetServers',
-  'ImportServerCatalog']);
+  'ImportServerCatalog', 'GetReplicationRuns']);
 
 /** `sms-job-` followed by 17 lowercase hex digits, like the service's ids. */
 function newJobId(): string {
