@@ -30,6 +30,8 @@ test('the tarball holds the assembly, the compiled library with its typings, the
     'NOTICE',
     'README.md',
     'assets/handler/index.js',
+    'assets/cli/index.js',
+    'cli/status.schema.json',
     'lib/index.d.ts',
     'lib/index.js',
     'lib/replication-job.d.ts',
@@ -51,14 +53,14 @@ test('every TypeScript source of lib/ ships as .js and .d.ts', () => {
 
 test('the tarball holds no tests, handler sources, TypeScript sources, cdk.out or node_modules', () => {
   const unwanted = files.filter((f) =>
-    /^(test|lambda|example|bench|scripts|cdk\.out|node_modules|\.ci|assets\/handler-packages)/.test(f)
+    /^(test|lambda|example|bench|scripts|cdk\.out|node_modules|\.ci|assets\/(handler|cli)-packages)/.test(f)
     || (f.startsWith('rosetta/') && !f.endsWith('.ts-fixture'))
     || /(^|\/)node_modules\//.test(f)
     || (f.endsWith('.ts') && !f.endsWith('.d.ts'))
     || f.endsWith('.tsbuildinfo')
     || f.endsWith('.tgz'));
   expect(unwanted).toEqual([]);
-  expect(files.filter((f) => f.startsWith('assets/'))).toEqual(['assets/handler/index.js']);
+  expect(files.filter((f) => f.startsWith('assets/'))).toEqual(['assets/cli/index.js', 'assets/handler/index.js']);
 });
 
 test('no compiled file carries a source map or names one: stack traces point at the .js that ships', () => {
@@ -74,6 +76,14 @@ test('no compiled file carries a source map or names one: stack traces point at 
     fs.rmSync(unpacked, { recursive: true, force: true });
   }
   expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+});
+
+test('the bin is the bundled status command, with its shebang and nothing to install', () => {
+  const shipped = JSON.parse(execFileSync('tar', ['-xzOf', path.join(packDir, pack.filename), 'package/package.json'], { encoding: 'utf8' }));
+  expect(shipped.bin).toEqual({ 'cdk-sms-replication-job': 'assets/cli/index.js' });
+  const bin = execFileSync('tar', ['-xzOf', path.join(packDir, pack.filename), 'package/assets/cli/index.js'], { encoding: 'utf8' });
+  expect(bin.startsWith('#!/usr/bin/env node\n')).toBe(true);
+  expect(bin).not.toMatch(/require\("@aws-sdk\//);
 });
 
 test('the tarball stays under 1 MB', () => {

@@ -1,0 +1,150 @@
+/**
+ * `cdk-sms-replication-job status`: what SMS holds for the ReplicationJobs of one or more stacks, their drift, runs
+ * and AMIs, and the orphans. Read-only. Bundled into assets/cli/index.js (scripts/bundle-cli.mjs), the package's bin.
+ */
+import type { ReplicationJob, ReplicationRun } from '@aws-sdk/client-sms';
+import { parseArgs } from 'node:util';
+import { jobReports, orphansOf, replicationJobsOf } from './inspect';
+import { ReadError, StackRead, clients, listJobs, readRuns, readStack } from './read';
+import { ReadFailure, StackReport, StatusReport, describeFailure, exitCodeOf } from './report';
+import { renderTable } from './table';
+
+const USAGE = `Usage: cdk-sms-replication-job status --stack NAME [--stack NAME ...] [--region R] [--profile P] [--json]
+
+Reports, for each Custom::SmsReplicationJob of each stack, what SMS holds: state, last and next run, latest AMI,
+and drift against the template (IN_SYNC, MODIFIED, DELETED, NOT_CHECKED); and the orphans, jobs marked by the
+stack that it no longer holds. Read-only.
+
+Exit 0: all in sync and healthy; 1: drift, a failed state or an orphan; 2: something could not be read (or usage).`;
+
+/** Jobs to read before progress is shown on stderr. */
+const PROGRESS_FROM = 50;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        stack: { type: 'string', multiple: true },
+        region: { type: 'string' },
+        profile: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1 || positionals[0] !== 'status') {
+    return usage(positionals.length === 0 ? 'name a command: status' : `unknown command ${positionals.join(' ')}; the command is status`);
+  }
+  const stackNames = [...new Set(values.stack ?? [])];
+  if (stackNames.length === 0) {
+    return usage('--stack NAME is required (repeat it for more stacks)');
+  }
+  if (values.profile) {
+    // The SDK's default chain and region resolution both read AWS_PROFILE.
+    process.env.AWS_PROFILE = values.profile;
+  }
+  const report = await status(stackNames, values.region);
+  if (values.json) {
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  } else {
+    const tty = process.stdout.isTTY === true;
+    const colour = process.env.FORCE_COLOR !== undefined ? process.env.FORCE_COLOR !== '0' : tty && process.env.NO_COLOR === undefined;
+    process.stdout.write(renderTable(report, { colour, width: tty ? process.stdout.columns : undefined }));
+  }
+  for (const failure of report.errors) {
+    process.stderr.write(`could not read: ${describeFailure(failure)}\n`);
+  }
+  return report.exitCode;
+}
+
+/** Reads every stack, then SMS once, then the runs of the jobs the stacks hold. */
+export async function status(stackNames: string[], regionFlag: string | undefined): Promise<StatusReport> {
+  const { cloudFormation, sms } = clients(regionFlag);
+  const errors: ReadFailure[] = [];
+  const collect = (e: unknown) => {
+    if (!(e instanceof ReadError)) throw e;
+    errors.push(e.failure);
+  };
+  const reads = new Map<string, StackRead>();
+  for (const name of stackNames) {
+    try {
+      reads.set(name, await readStack(cloudFormation, name));
+    } catch (e) {
+      collect(e);
+    }
+  }
+  let region: string | null = regionFlag ?? null;
+  try {
+    region = await cloudFormation.config.region();
+  } catch {
+    // No region: the reads above failed and say so.
+  }
+  let allJobs: ReplicationJob[] = [];
+  let runs = new Map<string, ReplicationRun[]>();
+  if (reads.size > 0) {
+    try {
+      allJobs = await listJobs(sms);
+      const held = new Set(allJobs.map((j) => j.replicationJobId));
+      const toRead = [...reads.values()].flatMap((s) => replicationJobsOf(s)).map((r) => r.jobId).filter((id): id is string => id !== undefined && held.has(id));
+      runs = await readRuns(sms, toRead, progress(toRead.length));
+    } catch (e) {
+      collect(e);
+    }
+  }
+  const jobs = new Map(allJobs.map((j) => [j.replicationJobId!, j]));
+  const held = new Set([...reads.values()].flatMap((s) => replicationJobsOf(s).map((r) => r.jobId)).filter((id): id is string => id !== undefined));
+  const smsRead = !errors.some((e) => e.service === 'SMS');
+  const stacks: StackReport[] = stackNames.map((name) => {
+    const read = reads.get(name);
+    if (!read) {
+      return { stackName: name, stackId: null, stackStatus: null, read: false, jobs: [], orphans: [] };
+    }
+    return {
+      stackName: name,
+      stackId: read.stackId,
+      stackStatus: read.stackStatus,
+      read: true,
+      // Without SMS's answer there is nothing to compare: the stack's jobs are left out rather than called DELETED.
+      jobs: smsRead ? jobReports(read, jobs, runs) : [],
+      orphans: smsRead ? orphansOf(read, allJobs, held, region) : [],
+    };
+  });
+  return { formatVersion: 1, region, exitCode: exitCodeOf(stacks, errors), stacks, errors };
+}
+
+/** Progress on stderr for many jobs: a line rewritten in place on a terminal, else a line at each quarter. */
+function progress(total: number): (done: number) => void {
+  if (total < PROGRESS_FROM) return () => undefined;
+  const tty = process.stderr.isTTY === true;
+  let quarter = 0;
+  return (done) => {
+    if (tty) {
+      process.stderr.write(`\rreading replication runs: ${done}/${total}${done === total ? '\n' : ''}`);
+    } else if (done * 4 >= (quarter + 1) * total) {
+      quarter = Math.floor((done * 4) / total);
+      process.stderr.write(`read the runs of ${done} of ${total} replication jobs\n`);
+    }
+  };
+}
+
+function usage(message: string): number {
+  process.stderr.write(`${message}\n\n${USAGE}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (e: unknown) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exitCode = 2;
+});
