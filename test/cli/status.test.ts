@@ -4,6 +4,8 @@
  * process, for the table and for --json (validated against cli/status.schema.json), and checks the exit code.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { describedWithMarker, eventMarker } from '../../lambda/ownership';
 import { LicenseType } from '../../lib';
@@ -54,6 +56,7 @@ afterEach(async () => {
 });
 
 test('in sync: every job IN_SYNC and healthy, with its runs and AMIs; exit 0; only read calls made', async () => {
+  const before = emulator.requests.length;
   const table = await status();
   expect(table.stderr).toBe('');
   expect(table.code).toBe(0);
@@ -85,10 +88,20 @@ test('in sync: every job IN_SYNC and healthy, with its runs and AMIs; exit 0; on
   expect(report.stacks[0].jobs.map((j: any) => j.drift.status)).toEqual(['IN_SYNC', 'IN_SYNC']);
 
   // Read-only: SMS and CloudFormation saw reads alone, each job's runs read once per run.
-  expect(new Set(emulator.requests.slice(-6).map((r) => r.operation))).toEqual(new Set(['GetReplicationJobs', 'GetReplicationRuns']));
+  const smsCalls = emulator.requests.slice(before).map((r) => r.operation);
+  expect(smsCalls.sort()).toEqual(['GetReplicationJobs', 'GetReplicationJobs', 'GetReplicationRuns', 'GetReplicationRuns',
+    'GetReplicationRuns', 'GetReplicationRuns']);
   expect(new Set(api.requests.map((r) => r.action))).toEqual(new Set(['DescribeStacks', 'ListStackResources', 'GetTemplate']));
   expect(emulator.violations).toEqual([]);
   expect(api.violations).toEqual([]);
+
+  // README's least-privilege policy grants exactly the calls the command made.
+  const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Checking what SMS holds (`status`)'));
+  const policy = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]);
+  const granted = policy.Statement.flatMap((st: any) => st.Action).sort();
+  const made = [...new Set([...api.requests.map((r) => `cloudformation:${r.action}`), ...smsCalls.map((op) => `sms:${op}`)])].sort();
+  expect(made).toEqual(granted);
 }, 60_000);
 
 test('colour only when asked: FORCE_COLOR on a pipe, never with --json', async () => {
