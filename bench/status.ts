@@ -77,7 +77,7 @@ function render(rows: Row[], load: number): string {
     `- One stack of ${N} ReplicationJobs, their jobs seeded in the SMS emulator as the handler makes them; the bundled`,
     '  command (assets/cli/index.js) run as a child process with `--json`, against the emulator and the CloudFormation',
     '  API double. R: the SMS requests a second the emulator accepts (above it, ThrottlingException); the command',
-    '  retries with the SDK\'s adaptive mode, up to 10 attempts a read.',
+    '  retries with the SDK\'s adaptive mode, up to 20 attempts a read, 8 jobs\' runs at a time.',
     '- Target: at most 2 SMS requests per job plus pages (here 2 x 480 + 5 = 965).',
     '',
     '| N jobs | R (SMS requests/s) | N/R | wall time | wall / (N/R) | pages (GetReplicationJobs) | GetReplicationRuns | SMS requests answered | throttled | all SMS requests | per job | jobs IN_SYNC | exit |',

@@ -96,14 +96,17 @@ export async function status(stackNames: string[], regionFlag: string | undefine
       allJobs = await listJobs(sms);
       const held = new Set(allJobs.map((j) => j.replicationJobId));
       const toRead = [...reads.values()].flatMap((s) => replicationJobsOf(s)).map((r) => r.jobId).filter((id): id is string => id !== undefined && held.has(id));
-      runs = await readRuns(sms, toRead, progress(toRead.length));
+      const read = await readRuns(sms, toRead, progress(toRead.length));
+      runs = read.runs;
+      errors.push(...read.failures);
     } catch (e) {
       collect(e);
     }
   }
   const jobs = new Map(allJobs.map((j) => [j.replicationJobId!, j]));
   const held = new Set([...reads.values()].flatMap((s) => replicationJobsOf(s).map((r) => r.jobId)).filter((id): id is string => id !== undefined));
-  const smsRead = !errors.some((e) => e.service === 'SMS');
+  // Without the listing there is nothing to compare; a job whose runs alone failed is still reported (no last run).
+  const smsRead = !errors.some((e) => e.service === 'SMS' && e.call === 'GetReplicationJobs');
   const stacks: StackReport[] = stackNames.map((name) => {
     const read = reads.get(name);
     if (!read) {

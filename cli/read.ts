@@ -11,8 +11,12 @@ import { ReadFailure } from './report';
 /** The resource type of a ReplicationJob. */
 export const RESOURCE_TYPE = 'Custom::SmsReplicationJob';
 
-/** Attempts per read: throttled and 5xx answers are retried with the SDK's adaptive mode (backoff plus a client-side rate). */
-export const MAX_ATTEMPTS = 10;
+/**
+ * Attempts per read: throttled and 5xx answers are retried with the SDK's adaptive mode (backoff plus a client-side
+ * rate). 20, not the SDK's 3 nor 10: with SMS accepting 10 requests a second, 480 jobs read 8 at a time saw one read
+ * throttled 10 times in a row (bench/STATUS.md). AWS_MAX_ATTEMPTS and AWS_RETRY_MODE override both, as in every SDK.
+ */
+export const MAX_ATTEMPTS = 20;
 
 /** GetReplicationRuns calls in flight at once. */
 const CONCURRENCY = 8;
@@ -30,8 +34,8 @@ export interface Clients {
 export function clients(region: string | undefined): Clients {
   const common = {
     region,
-    maxAttempts: MAX_ATTEMPTS,
-    retryMode: 'adaptive',
+    maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS) || MAX_ATTEMPTS,
+    retryMode: process.env.AWS_RETRY_MODE ?? 'adaptive',
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000 }),
   };
   return {
@@ -48,7 +52,8 @@ export class ReadError extends Error {
 }
 
 /** Runs one read; its error, after the SDK's retries, becomes a ReadError naming the service and the call. */
-export async function read<T>(service: ReadFailure['service'], call: string, stackName: string | null, fn: () => Promise<T>): Promise<T> {
+export async function read<T>(service: ReadFailure['service'], call: string, stackName: string | null, fn: () => Promise<T>,
+  jobId: string | null = null): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -58,6 +63,7 @@ export async function read<T>(service: ReadFailure['service'], call: string, sta
       service,
       call,
       stackName,
+      jobId,
       code: error.name ?? 'Error',
       message: `${error.message}${attempts && attempts > 1 ? ` (after ${attempts} attempts)` : ''}`,
     });
@@ -85,7 +91,7 @@ export async function readStack(cfn: CloudFormationClient, stackName: string): P
   const described = await read('CloudFormation', 'DescribeStacks', stackName, () => cfn.send(new DescribeStacksCommand({ StackName: stackName })));
   const stack = described.Stacks?.[0];
   if (!stack?.StackId) {
-    throw new ReadError({ service: 'CloudFormation', call: 'DescribeStacks', stackName, code: 'NoStack', message: 'answered no stack' });
+    throw new ReadError({ service: 'CloudFormation', call: 'DescribeStacks', stackName, jobId: null, code: 'NoStack', message: 'answered no stack' });
   }
   const resources = await read('CloudFormation', 'ListStackResources', stackName, async () => {
     const all: StackResourceSummary[] = [];
@@ -100,7 +106,7 @@ export async function readStack(cfn: CloudFormationClient, stackName: string): P
     template = JSON.parse(got.TemplateBody ?? '{}');
   } catch {
     throw new ReadError({
-      service: 'CloudFormation', call: 'GetTemplate', stackName, code: 'NotJson',
+      service: 'CloudFormation', call: 'GetTemplate', stackName, jobId: null, code: 'NotJson',
       message: 'the template is not JSON (a YAML template?); status reads the JSON templates the CDK deploys',
     });
   }
@@ -125,30 +131,38 @@ export async function listJobs(sms: SMSClient): Promise<ReplicationJob[]> {
   });
 }
 
-/** The runs of each job (GetReplicationRuns, every page), CONCURRENCY jobs at a time; `progress` after each job. */
-export async function readRuns(sms: SMSClient, jobIds: string[], progress: (done: number) => void): Promise<Map<string, ReplicationRun[]>> {
+/**
+ * The runs of each job (GetReplicationRuns, every page), CONCURRENCY jobs at a time; `progress` after each job. A job
+ * whose runs could not be read is left out of the map and named in `failures`: the other jobs are still reported.
+ */
+export async function readRuns(sms: SMSClient, jobIds: string[], progress: (done: number) => void):
+Promise<{ runs: Map<string, ReplicationRun[]>; failures: ReadFailure[] }> {
   const runs = new Map<string, ReplicationRun[]>();
+  const failures: ReadFailure[] = [];
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
     while (next < jobIds.length) {
       const jobId = jobIds[next++];
-      runs.set(jobId, await read('SMS', 'GetReplicationRuns', null, async () => {
-        const all: ReplicationRun[] = [];
-        for await (const page of paginateGetReplicationRuns({ client: sms, pageSize: 100 }, { replicationJobId: jobId })) {
-          all.push(...(page.replicationRunList ?? []));
-        }
-        return all;
-      }).catch((e: unknown) => {
+      try {
+        runs.set(jobId, await read('SMS', 'GetReplicationRuns', null, async () => {
+          const all: ReplicationRun[] = [];
+          for await (const page of paginateGetReplicationRuns({ client: sms, pageSize: 100 }, { replicationJobId: jobId })) {
+            all.push(...(page.replicationRunList ?? []));
+          }
+          return all;
+        }, jobId));
+      } catch (e) {
+        if (!(e instanceof ReadError)) throw e;
         // The job went between the listing and this read: it has no runs to show, and the listing's state stands.
-        if (e instanceof ReadError && e.failure.code === 'ReplicationJobNotFoundException') return [];
-        throw e;
-      }));
+        if (e.failure.code === 'ReplicationJobNotFoundException') runs.set(jobId, []);
+        else failures.push(e.failure);
+      }
       progress(++done);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, jobIds.length) }, worker));
-  return runs;
+  return { runs, failures };
 }
 
 /** The parameters' values as the stack resolved them (an SSM parameter's ResolvedValue); NoEcho ones are left out. */

@@ -91,6 +91,8 @@ export interface ReadFailure {
   readonly service: 'CloudFormation' | 'SMS';
   readonly call: string;
   readonly stackName: string | null;
+  /** The replication job whose read failed (GetReplicationRuns), if one. */
+  readonly jobId: string | null;
   /** The error's name, e.g. ValidationError, ThrottlingException, CredentialsProviderError. */
   readonly code: string;
   readonly message: string;
@@ -116,5 +118,6 @@ export function exitCodeOf(stacks: StackReport[], errors: ReadFailure[]): 0 | 1 
 
 /** One line naming a failed read: `CloudFormation DescribeStacks (stack X): ValidationError: ...`. */
 export function describeFailure(f: ReadFailure): string {
-  return `${f.service} ${f.call}${f.stackName ? ` (stack ${f.stackName})` : ''}: ${f.code}: ${f.message}`;
+  const of = f.stackName ? ` (stack ${f.stackName})` : f.jobId ? ` (job ${f.jobId})` : '';
+  return `${f.service} ${f.call}${of}: ${f.code}: ${f.message}`;
 }

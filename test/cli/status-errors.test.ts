@@ -37,7 +37,7 @@ test('no credentials: CloudFormation DescribeStacks named with the SDK\'s error;
   const json = await runCli(['status', '--stack', 'Known', '--json'], endpoints(), noCredentials);
   expect(json.code).toBe(2);
   expect(validReport(json.stdout).errors).toEqual([{
-    service: 'CloudFormation', call: 'DescribeStacks', stackName: 'Known', code: 'CredentialsProviderError', message: 'Could not load credentials from any providers',
+    service: 'CloudFormation', call: 'DescribeStacks', stackName: 'Known', jobId: null, code: 'CredentialsProviderError', message: 'Could not load credentials from any providers',
   }]);
   expect({ sms: emulator.requests.length, cfn: api.requests.length }).toEqual(before);
 }, 60_000);

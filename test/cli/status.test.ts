@@ -179,3 +179,15 @@ test('orphans: jobs marked by this stack, or an earlier one of its name, that it
   expect(report.stacks[0].orphans[1].why).toContain(`marked by an earlier stack named ${STACK}`);
   expect(report.stacks[0].jobs.map((j: any) => j.drift.status)).toEqual(['IN_SYNC', 'IN_SYNC']);
 }, 60_000);
+
+test('one job\'s runs unreadable: that read named with its job, every job still reported; exit 2', async () => {
+  emulator.failNext('GetReplicationRuns', 'UnauthorizedOperationException', { message: 'not authorized to perform sms:GetReplicationRuns' });
+  const result = await status('--json');
+  expect(result.code).toBe(2);
+  const report = validReport(result.stdout);
+  const failed = report.errors[0].jobId;
+  expect(result.stderr).toBe(`could not read: SMS GetReplicationRuns (job ${failed}): UnauthorizedOperationException: not authorized to perform sms:GetReplicationRuns\n`);
+  expect(report.stacks[0].jobs.map((j: any) => [j.jobId, j.drift.status, j.lastRun?.amiId ?? null]).sort()).toEqual(
+    [[deployed.jobIds[database], 'IN_SYNC', amiId(0, 2)], [deployed.jobIds[web], 'IN_SYNC', amiId(1, 2)]]
+      .map(([id, drift, ami]) => [id, drift, id === failed ? null : ami]).sort());
+}, 60_000);
