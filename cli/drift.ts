@@ -21,6 +21,15 @@ const NOT_SETTINGS: Record<string, string> = {
   ExistingJob: 'what a Create does with a job it finds, not a setting of the job',
 };
 
+/**
+ * Properties that name the server by its VM (`SmsServer.fromVmName`), which the provider resolves to a ServerId before
+ * it decodes the rest (lambda/server.ts): compared with the job's VM, not decoded.
+ */
+const VM_SELECTOR: Record<string, (job: ReplicationJob) => string | undefined> = {
+  VmName: (job) => job.vmServer?.vmName,
+  VmManagerName: (job) => job.vmServer?.vmManagerName,
+};
+
 /** Job states in which SMS no longer holds the job. */
 const GONE_STATES = ['DELETING', 'DELETED'];
 
@@ -56,13 +65,20 @@ export function driftOf(logicalId: string, rawProperties: Record<string, unknown
       notCompared.push({ propertyPath: `/${key}`, reason: e.message });
     }
   }
+  const selector = Object.keys(VM_SELECTOR).filter((key) => resolved[key] !== undefined && resolved[key] !== '')
+    .map((key): [string, unknown, unknown] => [key, String(resolved[key]), VM_SELECTOR[key](job)]);
+  for (const key of Object.keys(VM_SELECTOR)) delete resolved[key];
+  if (selector.length > 0 && resolved.ServerId === undefined) {
+    // The server the selector resolved to is the job's: what the VM names is compared instead.
+    resolved.ServerId = job.serverId;
+  }
   let props: JobProperties;
   try {
     props = decodeProperties(resolved);
   } catch (e) {
     return { ...notChecked(`the template's properties do not decode: ${(e as Error).message}`), notCompared };
   }
-  const differences = compare(props, resolved, job, ownerOf(ctx.stackId, logicalId));
+  const differences = compare(props, resolved, job, ownerOf(ctx.stackId, logicalId), selector);
   return { status: differences.length > 0 ? 'MODIFIED' : 'IN_SYNC', reason: null, differences, notCompared };
 }
 
@@ -70,10 +86,11 @@ export function driftOf(logicalId: string, rawProperties: Record<string, unknown
  * The differences, property by property. A property the template leaves out is compared only where the provider
  * sends SMS's default for it (RunOnce, Encrypted false; NumberOfRecentAmisToKeep 0, every AMI: lambda/job-update.ts).
  */
-function compare(props: JobProperties, resolved: Record<string, unknown>, job: ReplicationJob, owner: string): PropertyDifference[] {
+function compare(props: JobProperties, resolved: Record<string, unknown>, job: ReplicationJob, owner: string,
+  selector: Array<[string, unknown, unknown]>): PropertyDifference[] {
   const set = (key: string) => key in resolved;
   const checks: Array<[string, unknown, unknown]> = [
-    ['ServerId', props.serverId, job.serverId],
+    ...(selector.length > 0 ? selector : [['ServerId', props.serverId, job.serverId] as [string, unknown, unknown]]),
     ['Frequency', props.frequency, set('Frequency') ? job.frequency : undefined],
     ['RunOnce', props.runOnce ?? false, job.runOnce ?? false],
     ['LicenseType', props.licenseType, set('LicenseType') ? job.licenseType : undefined],

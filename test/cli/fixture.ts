@@ -45,7 +45,8 @@ export async function deploy(stack: Stack, emulator: SmsEmulator, how: 'handler'
   for (const logicalId of driver.logicalIds) {
     const properties = driver.propertiesOf(logicalId);
     if (how === 'handler') {
-      if (!emulator.hasServer(String(properties.ServerId))) emulator.addServer(String(properties.ServerId));
+      // A server named by its VM (VmName) is the test's to put in the catalog.
+      if (properties.ServerId !== undefined && !emulator.hasServer(String(properties.ServerId))) emulator.addServer(String(properties.ServerId));
       const result = await driver.create(logicalId);
       if (result.status !== 'SUCCESS') throw new Error(`Create of ${logicalId} failed: ${result.reason}`);
       jobIds[logicalId] = result.physicalResourceId!;
