@@ -83,6 +83,15 @@ test('as a user runs it: npx cdk-sms-replication-job status, the package\'s bin'
   expect(result.stdout).toMatch(/^Stack Known \(CREATE_COMPLETE\): 1 replication job\n/);
 }, 60_000);
 
+test('CloudFormation throttling its reads: retried, then answered; exit 0', async () => {
+  const before = api.requests.length;
+  api.throttleNext(4);
+  const result = await runCli(['status', '--stack', 'Known'], endpoints());
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(api.requests.slice(before).map((r) => r.answered).filter((a) => a === 'Throttling')).toHaveLength(4);
+}, 60_000);
+
 test('usage: no --stack is refused with the usage; exit 2', async () => {
   const result = await runCli(['status'], endpoints());
   expect(result.code).toBe(2);
