@@ -143,11 +143,11 @@ export function cut(text: string, width: number, how: Cut): string {
   }
 }
 
-/** The ReplicationJob's own path: without the stack (the heading names it) and its inner `/Resource/Default`. */
+/** The ReplicationJob's own path: without the stack (the heading names it) and its inner `/Resource` (`/Default`). */
 function shortPath(path: string | null, stackName: string): string {
   if (!path) return '-';
   const inStack = path.startsWith(`${stackName}/`) ? path.slice(stackName.length + 1) : path;
-  return inStack.replace(/\/Resource\/Default$/, '');
+  return inStack.replace(/\/Resource(\/Default)?$/, '');
 }
 
 /** `2026-12-04 02:00Z`. */

@@ -75,7 +75,7 @@ test('in sync: every job IN_SYNC and healthy, with its runs and AMIs; exit 0; on
   expect(report.exitCode).toBe(0);
   const job = report.stacks[0].jobs.find((j: any) => j.logicalId === database);
   expect(job).toMatchObject({
-    constructPath: `${STACK}/Database/Resource/Default`,
+    constructPath: `${STACK}/Database/Resource`,
     jobId: deployed.jobIds[database],
     server: { id: 's-0000000a' },
     state: 'ACTIVE',
