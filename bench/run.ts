@@ -14,6 +14,7 @@ import { ColdRun, EventTemplate, HANDLER_SOURCES, HandlerBench, WarmRuns } from 
 import { Library, STACK_NAME, jobSpec, seedTime } from './stacks';
 import { SynthResult, synth } from './synth';
 import { eventProperties } from './template';
+import { CfnRun, describeStacksMatrix, renderDescribeStacks } from './describe-stacks';
 import { DeployRun, OLD, REPLACEMENT_RATE, ReplacementRun, SHIPPED, renderThrottling, throttlingMatrix } from './throttling';
 
 const SIZES = [1, 50, 200, 480];
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     const cold: Record<Library, ColdRun[]> = { ours: [], baseline: [] };
     const warm = {} as Record<Library, WarmRuns>;
     let throttling: { deploys: DeployRun[]; replacements: ReplacementRun[] };
+    let describeStacks: CfnRun[];
     try {
       const emulators = {
         ours: await SmsEmulator.start({ servers }),
@@ -140,11 +142,13 @@ async function main(): Promise<void> {
       // 3. Deploys under throttling: this version's retries beside those before issue 9, on the same events.
       const newServers = Array.from({ length: EVENT_JOBS }, (_, i) => jobSpec(EVENT_JOBS + i, seed).serverId);
       throttling = await throttlingMatrix(bench, workDir, [SHIPPED, OLD], events.ours, servers, newServers, progress);
+      // 4. Deploys under CloudFormation throttling: this version's status reads beside those of main before issue 22.
+      describeStacks = await describeStacksMatrix(bench, workDir, events.ours, servers, progress);
     } finally {
       await bench.close();
     }
 
-    const report = render({ machine, synths, growth, limits, minimizedGrowth, breakdown, withoutPathMetadata, cold, warm, answersOn443, throttling });
+    const report = render({ machine, synths, growth, limits, minimizedGrowth, breakdown, withoutPathMetadata, cold, warm, answersOn443, throttling, describeStacks });
     process.stdout.write(report.console);
     const seriesOf = (library: Library): Series => {
       const binding = limits[library].reduce((a, b) => (b.jobs < a.jobs ? b : a));
@@ -299,6 +303,7 @@ interface Measured {
   warm: Record<Library, WarmRuns>;
   answersOn443: boolean;
   throttling: { deploys: DeployRun[]; replacements: ReplacementRun[] };
+  describeStacks: CfnRun[];
 }
 
 function render(m: Measured): { console: string; markdown: string } {
@@ -445,6 +450,7 @@ function render(m: Measured): { console: string; markdown: string } {
       + 'The alternatives the new strategy was chosen from: [STRATEGIES.md](STRATEGIES.md). '
       + 'Not measured: SMS\'s real limits (unpublished), and whether it counts refused requests against them (the emulator does not).', '',
     renderThrottling([SHIPPED, OLD], m.throttling.deploys, m.throttling.replacements), '',
+    renderDescribeStacks(m.describeStacks), '',
     'Synth time here includes aws-cdk-lib\'s built-in template validation (@aws/cloudformation-validate, WebAssembly), which runs on every synth and takes most of a one-job synth in a CPU profile; '
       + 'at one job both stacks cost the same fixed overhead, and the runs are bimodal, so compare the p25 – p75 ranges there.', '',
   ].join('\n');
