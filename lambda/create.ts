@@ -102,7 +102,8 @@ async function adoptOwn(job: ReplicationJob, props: JobProperties, marker: Marke
  */
 async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
   const jobId = job.replicationJobId!;
-  if (parseMarker(job.description) !== undefined) {
+  const kept = parseMarker(job.description);
+  if (kept !== undefined && !(kept.adopted && isStrandedBy(kept.owner, marker.owner))) {
     throw madeNothing(alreadyExists(job, props, marker));
   }
   if (!ADOPTABLE_STATES.includes(job.state ?? '')) {
@@ -133,6 +134,16 @@ async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marke
     }
   }
   return jobId;
+}
+
+/**
+ * Whether a marker's owner is this resource in an earlier stack of the same name: that stack is gone, since a stack's
+ * name is unique among the stacks that exist. An adopted job it left marked (its create rolled back, or it was deleted,
+ * with RETAIN, which sends CloudFormation no Delete) existed before it and is adopted again.
+ */
+function isStrandedBy(owner: string, ours: string): boolean {
+  const [stackName, logicalId] = ours.split('/');
+  return owner !== ours && owner.startsWith(`${stackName}/${logicalId}/`);
 }
 
 /** The refusal of a job this resource may not take: someone else's, or made outside CloudFormation without ADOPT. */

@@ -26,11 +26,23 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
   const id = parsePhysicalId(physicalId);
   switch (id.kind) {
     case 'job': {
-      // A resource that says ADOPT may hold an adopted job: read it first (one GetReplicationJobs), since only the
-      // job's marker says whether it was adopted. Any other resource's Delete costs no more than before adoption existed.
-      const job = adoptsExistingJob(event.ResourceProperties) ? await jobById(id.jobId, budget.work) : undefined;
-      if (job && isAdoptedBy(job.description, owner) && await keepsAdoptedJob(job, budget, reader)) {
-        await releaseJob(job, budget);
+      // Only the job's marker says whether it was adopted, whatever the properties say now (existingJob ADOPT may
+      // have been removed since): read it on every Delete, one GetReplicationJobs.
+      const job = await jobById(id.jobId, budget.work);
+      if (job && isAdoptedBy(job.description, owner)) {
+        if (!adoptsExistingJob(event.ResourceProperties)) {
+          // ADOPT's default keeps the job, and without ADOPT the properties cannot say an explicit DESTROY.
+          console.log(JSON.stringify({
+            message: 'the job was adopted (its marker says so) and the template no longer says ExistingJob ADOPT: keeping it. '
+              + 'To delete an adopted job with its resource, keep existingJob ADOPT with removalPolicy DESTROY',
+            replicationJobId: job.replicationJobId,
+          }));
+          await releaseJob(job, budget);
+        } else if (await keepsAdoptedJob(job, budget, reader)) {
+          await releaseJob(job, budget);
+        } else {
+          await deleteJob(id.jobId, budget);
+        }
       } else {
         await deleteJob(id.jobId, budget);
       }

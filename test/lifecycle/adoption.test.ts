@@ -218,6 +218,45 @@ describe('adopting a job made outside CloudFormation', () => {
   });
 });
 
+describe('issue 27: adoption as the job\'s marker says, whatever the properties say now', () => {
+  test('existingJob ADOPT removed after the adoption, then the stack deleted: the job is kept, as adopted', async () => {
+    const existing = consoleJob();
+    const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY });
+    expect((await cfn.create()).status).toBe('SUCCESS');
+    const updated = await cfn.update(cfn.logicalIds[0], { ExistingJob: undefined });
+    expect(updated.status).toBe('SUCCESS');
+    const deleted = await cfn.deleteStack();
+    if (deleted === 'retained') throw new Error('DESTROY retained the job');
+    expectAnsweredInTime(deleted);
+    expect(deleted.status).toBe('SUCCESS');
+    expect(deleted.logs).toContain('the template no longer says ExistingJob ADOPT: keeping it');
+    expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
+    // Kept, and handed back without the marker of the stack that is gone.
+    expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
+    expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(existing.replicationJobId)!]);
+  });
+
+  test('ADOPT (RETAIN), the stack\'s first create rolls back: the stack created again under the same name adopts the job again', async () => {
+    const existing = consoleJob();
+    const first = await stackWith();
+    const adopted = await first.cfn.create();
+    expect(adopted.status).toBe('SUCCESS');
+    // RETAIN: CloudFormation sends no Delete, and the job keeps the first stack's adopted marker.
+    expect(await first.cfn.rollbackCreate()).toBe('retained');
+    expect(jobNamed(existing.replicationJobId)?.description).toBe(`db ${adoptedMarkerOf(first.cfn, adopted.event.RequestId)}`);
+
+    const again = await stackWith();
+    expect(again.cfn.stackId).not.toBe(first.cfn.stackId);
+    const readopted = await again.cfn.create();
+    expectAnsweredInTime(readopted);
+    expect(readopted.status).toBe('SUCCESS');
+    expect(readopted.physicalResourceId).toBe(existing.replicationJobId);
+    expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
+    expect(jobNamed(existing.replicationJobId)?.description).toBe(`db ${adoptedMarkerOf(again.cfn, readopted.event.RequestId)}`);
+    expectNothingLeakedNothingLost(emulator, [first.cfn, again.cfn]);
+  });
+});
+
 describe('refusals: the Create fails before any change, and the job is left exactly as it was', () => {
   async function expectRefused(seed: (cfn: CfnDriver) => EmulatedJob, props: Partial<ReplicationJobProps>, reason: RegExp): Promise<void> {
     const { cfn } = await stackWith(props);
