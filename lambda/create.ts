@@ -3,13 +3,13 @@
  * outside CloudFormation.
  */
 import { CreateReplicationJobCommand, ReplicationJob } from '@aws-sdk/client-sms';
-import { Budget } from './budget';
+import { NoJobMadeError, RefusedError, isServiceAnswer, wasRefusedOutright } from './errors';
+import type { Invocation } from './invocation';
 import { adopt, changesFor, sendUpdate } from './job-update';
 import { Marker, describedWithMarker, isAdoptedBy, isMadeBy, isOwnedBy, markerOf, parseMarker } from './ownership';
 import { InvalidPropertyError, JobProperties } from './properties';
 import { nextRunStart, seedForCreate } from './seed';
-import { failedBeforeAnyJob } from './server';
-import { RefusedError, call, isServiceAnswer, jobOfServer, sms, wasRefusedOutright } from './sms';
+import { jobOfServer } from './sms';
 
 /**
  * The states in which a job made outside CloudFormation is adopted. Which states SMS refuses UpdateReplicationJob in
@@ -18,17 +18,14 @@ import { RefusedError, call, isServiceAnswer, jobOfServer, sms, wasRefusedOutrig
  */
 const ADOPTABLE_STATES = ['PENDING', 'ACTIVE'];
 
-/** Errors after which the Create that threw them certainly made no job. */
-const nothingMade = new WeakSet<object>();
-
 /**
  * Whether a failed Create certainly made no job, so that its Delete needs no SMS call: a property that does not
- * decode, a CreateReplicationJob that SMS refused outright, a server that has another owner's job, or a job this
- * resource made before (kept by RETAIN) that it failed to adopt. Anything else (a timeout, a network fault, a 5xx, a
+ * decode, a server not found (server.ts), a CreateReplicationJob that SMS refused outright, a server that has another
+ * owner's job, or a job this resource made before (kept by RETAIN) that it failed to adopt: a NoJobMadeError. Anything else (a timeout, a network fault, a 5xx, a
  * lost answer, or the job this very event made) may have left a job.
  */
 export function createMadeNoJob(e: unknown): boolean {
-  return e instanceof InvalidPropertyError || failedBeforeAnyJob(e) || (typeof e === 'object' && e !== null && nothingMade.has(e));
+  return e instanceof InvalidPropertyError || e instanceof NoJobMadeError;
 }
 
 /**
@@ -36,17 +33,17 @@ export function createMadeNoJob(e: unknown): boolean {
  * an event twice, an answer from SMS may be lost after the job was made, and a job kept by RETAIN may be added back.
  * The job carries `marker`, whose token names this event.
  */
-export async function createOrAdopt(props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
+export async function createOrAdopt(props: JobProperties, marker: Marker, invocation: Invocation): Promise<string> {
   if (props.existingJob === 'ADOPT') {
     // Look first: the job to adopt is the likely case, and one listing finds it; a CreateReplicationJob for a server
     // that has a job could fail on another parameter before SMS says that the job exists.
-    const job = await jobOfServer(props.serverId, budget.work);
+    const job = await jobOfServer(invocation, props.serverId, invocation.budget.work);
     if (job) {
-      return isOwnedBy(job.description, marker.owner) ? adoptOwn(job, props, marker, budget) : adoptFromOutside(job, props, marker, budget);
+      return isOwnedBy(job.description, marker.owner) ? adoptOwn(job, props, marker, invocation) : adoptFromOutside(job, props, marker, invocation);
     }
   }
   try {
-    const created = await call('CreateReplicationJob', (abortSignal) => sms.send(new CreateReplicationJobCommand({
+    const created = await invocation.call('CreateReplicationJob', (send) => send(new CreateReplicationJobCommand({
       serverId: props.serverId,
       seedReplicationTime: seedForCreate(props.seedReplicationTime),
       frequency: props.frequency,
@@ -57,7 +54,7 @@ export async function createOrAdopt(props: JobProperties, marker: Marker, budget
       numberOfRecentAmisToKeep: props.numberOfRecentAmisToKeep,
       encrypted: props.encrypted,
       kmsKeyId: props.kmsKeyId,
-    }), { abortSignal }), budget.work);
+    })), invocation.budget.work);
     if (!created.replicationJobId) {
       throw new Error('CreateReplicationJob answered without a replicationJobId.');
     }
@@ -68,14 +65,14 @@ export async function createOrAdopt(props: JobProperties, marker: Marker, budget
       throw madeNothing(e);
     }
     // The job may exist: SMS said so, or the fate of an attempt is unknown (timeout, network, 5xx, a garbled answer).
-    const job = await jobOfServer(props.serverId, exists ? budget.work : budget.lookUp).catch(() => undefined);
+    const job = await jobOfServer(invocation, props.serverId, exists ? invocation.budget.work : invocation.budget.lookUp).catch(() => undefined);
     if (job && isOwnedBy(job.description, marker.owner)) {
-      return adoptOwn(job, props, marker, budget);
+      return adoptOwn(job, props, marker, invocation);
     }
     if (exists && job) {
       if (props.existingJob === 'ADOPT') {
         // Made between the look and the create.
-        return adoptFromOutside(job, props, marker, budget);
+        return adoptFromOutside(job, props, marker, invocation);
       }
       throw madeNothing(alreadyExists(job, props, marker));
     }
@@ -84,11 +81,11 @@ export async function createOrAdopt(props: JobProperties, marker: Marker, budget
 }
 
 /** Adopts the job this resource made (or adopted) already. */
-async function adoptOwn(job: ReplicationJob, props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
+async function adoptOwn(job: ReplicationJob, props: JobProperties, marker: Marker, invocation: Invocation): Promise<string> {
   // This very event made the job (a lost answer, a second delivery), or an earlier one did (kept by RETAIN).
   const madeByThisEvent = isMadeBy(job.description, marker.owner, marker.token!);
   try {
-    return await adopt(job, props, marker, budget, { retoken: true });
+    return await adopt(job, props, marker, invocation, { retoken: true });
   } catch (adoptError) {
     throw madeByThisEvent ? adoptError : madeNothing(adoptError);
   }
@@ -100,7 +97,7 @@ async function adoptOwn(job: ReplicationJob, props: JobProperties, marker: Marke
  * schedule and AMIs carry on, and a past seed time leaves the schedule alone. A job with any marker is someone
  * else's and is refused; so, before any change, are a runOnce SMS cannot change and a state it may not update in.
  */
-async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
+async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marker: Marker, invocation: Invocation): Promise<string> {
   const jobId = job.replicationJobId!;
   const kept = parseMarker(job.description);
   if (kept !== undefined && !(kept.adopted && isStrandedBy(kept.owner, marker.owner))) {
@@ -121,14 +118,14 @@ async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marke
   const input = changesFor(job, props, { ...marker, adopted: true }, nextRunStart(props.seedReplicationTime, job.seedReplicationTime))!;
   console.log(JSON.stringify({ message: 'adopting a job made outside CloudFormation', replicationJobId: jobId, changes: input }));
   try {
-    await sendUpdate(input, budget);
+    await sendUpdate(input, invocation);
   } catch (e) {
     if (wasRefusedOutright(e)) {
       throw madeNothing(e);
     }
     // The update's fate is unknown (timeout, network, a garbled answer): if the marker landed, so did the rest. If it
     // did not, the failed Create's Delete finds the job adopted by this event, and keeps it (delete.ts).
-    const now = isServiceAnswer(e) ? undefined : await jobOfServer(props.serverId, budget.lookUp).catch(() => undefined);
+    const now = isServiceAnswer(e) ? undefined : await jobOfServer(invocation, props.serverId, invocation.budget.lookUp).catch(() => undefined);
     if (now?.replicationJobId !== jobId || !isAdoptedBy(now.description, marker.owner) || !isMadeBy(now.description, marker.owner, marker.token!)) {
       throw e;
     }
@@ -187,9 +184,7 @@ export function seedForNewJob(props: JobProperties, now = Date.now()): Date | un
   return new Date(seed + Math.ceil((now + NEW_JOB_LEAD_MS - seed) / period) * period);
 }
 
-function madeNothing<T>(e: T): T {
-  if (typeof e === 'object' && e !== null) {
-    nothingMade.add(e);
-  }
-  return e;
+/** The failure, as one that certainly made no job. */
+function madeNothing(e: unknown): NoJobMadeError {
+  return new NoJobMadeError(e);
 }

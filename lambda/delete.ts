@@ -3,15 +3,15 @@
  */
 import { DeleteReplicationJobCommand, ReplicationJob } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceDeleteEvent } from 'aws-lambda';
-import { Budget } from './budget';
+import { describeError } from './errors';
+import type { Invocation } from './invocation';
 import { sendUpdate } from './job-update';
 import { isAdoptedBy, isMadeBy, isOwnedBy, markerText, tokenOf, withoutMarker } from './ownership';
 import { parsePhysicalId } from './physical-id';
 import { adoptsExistingJob, serverIdOf } from './properties';
 import { readDeadline } from './rollback';
 import { selectorOf } from './server';
-import { allJobs, call, describeError, isLive, jobById, jobOfServer, sms } from './sms';
-import { StatusReader } from './stack-status';
+import { allJobs, isLive, jobById, jobOfServer } from './sms';
 
 /**
  * Deletes the job. A job already gone is fine. The id of a Create that SMS refused names no job: nothing to do, and no
@@ -20,7 +20,7 @@ import { StatusReader } from './stack-status';
  * job is deleted, never one a later event of this resource made or adopted. A job this resource adopted (ExistingJob
  * ADOPT) existed before the stack and is never deleted by a rollback: see keepsAdoptedJob.
  */
-export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, owner: string, budget: Budget, reader: StatusReader): Promise<string> {
+export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, owner: string, invocation: Invocation): Promise<string> {
   const physicalId = event.PhysicalResourceId;
   const serverId = serverIdOf(event.ResourceProperties);
   const id = parsePhysicalId(physicalId);
@@ -28,7 +28,7 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
     case 'job': {
       // Only the job's marker says whether it was adopted, whatever the properties say now (existingJob ADOPT may
       // have been removed since): read it on every Delete, one GetReplicationJobs.
-      const job = await jobById(id.jobId, budget.work);
+      const job = await jobById(invocation, id.jobId, invocation.budget.work);
       if (job && isAdoptedBy(job.description, owner)) {
         if (!adoptsExistingJob(event.ResourceProperties)) {
           // ADOPT's default keeps the job, and without ADOPT the properties cannot say an explicit DESTROY.
@@ -37,14 +37,14 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
               + 'To delete an adopted job with its resource, keep existingJob ADOPT with removalPolicy DESTROY',
             replicationJobId: job.replicationJobId,
           }));
-          await releaseJob(job, budget);
-        } else if (await keepsAdoptedJob(job, budget, reader)) {
-          await releaseJob(job, budget);
+          await releaseJob(job, invocation);
+        } else if (await keepsAdoptedJob(job, invocation)) {
+          await releaseJob(job, invocation);
         } else {
-          await deleteJob(id.jobId, budget);
+          await deleteJob(id.jobId, invocation);
         }
       } else {
-        await deleteJob(id.jobId, budget);
+        await deleteJob(id.jobId, invocation);
       }
       break;
     }
@@ -52,12 +52,12 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
       console.log(JSON.stringify({ message: 'the Create that this id names made no job: nothing to delete', physicalId }));
       break;
     case 'failed':
-      await deleteJobMadeBy(serverId, owner, tokenOf(id.requestId), budget, selectorOf(event.ResourceProperties) !== undefined);
+      await deleteJobMadeBy(serverId, owner, tokenOf(id.requestId), invocation, selectorOf(event.ResourceProperties) !== undefined);
       break;
     default:
       // Not an id this provider answers with (e.g. one CloudFormation made up for a Create it cancelled, or that never
       // answered): any job with this resource's marker, as before tokens existed.
-      await deleteJobMadeBy(serverId, owner, undefined, budget, selectorOf(event.ResourceProperties) !== undefined);
+      await deleteJobMadeBy(serverId, owner, undefined, invocation, selectorOf(event.ResourceProperties) !== undefined);
   }
   return physicalId;
 }
@@ -69,7 +69,7 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
  * marker, by which the next deployment of this resource adopts it and the user finds it (README, "Errors you may
  * meet"). Failing instead would leave the rollback stuck (ROLLBACK_FAILED) until SMS answers.
  */
-async function deleteJobMadeBy(serverId: string | undefined, owner: string, token: string | undefined, budget: Budget,
+async function deleteJobMadeBy(serverId: string | undefined, owner: string, token: string | undefined, invocation: Invocation,
   byVm = false): Promise<void> {
   if (!serverId && !byVm) {
     return;
@@ -77,7 +77,7 @@ async function deleteJobMadeBy(serverId: string | undefined, owner: string, toke
   let job;
   try {
     // A server named by its VM was never known to the template: the job is found by this resource's marker.
-    job = serverId ? await jobOfServer(serverId, budget.work) : (await allJobs(budget.work)).find((j) => isLive(j) && isOwnedBy(j.description, owner));
+    job = serverId ? await jobOfServer(invocation, serverId, invocation.budget.work) : (await allJobs(invocation, invocation.budget.work)).find((j) => isLive(j) && isOwnedBy(j.description, owner));
   } catch (e) {
     console.warn(JSON.stringify({
       message: 'could not look for a job the failed Create may have made; answering SUCCESS. If it made one, the job remains, '
@@ -90,7 +90,7 @@ async function deleteJobMadeBy(serverId: string | undefined, owner: string, toke
   }
   if (job && (token === undefined ? isOwnedBy(job.description, owner) : isMadeBy(job.description, owner, token))) {
     // A failed adopting Create's Delete is a rollback: the job existed before, and stays.
-    await (isAdoptedBy(job.description, owner) ? releaseJob(job, budget) : deleteJob(job.replicationJobId!, budget));
+    await (isAdoptedBy(job.description, owner) ? releaseJob(job, invocation) : deleteJob(job.replicationJobId!, invocation));
   }
 }
 
@@ -112,8 +112,8 @@ const REMOVAL_BY_USER = ['DELETE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGR
  * job stays (a job kept by mistake can be deleted by hand, a job deleted by mistake is gone with its history), and
  * the log says which job was kept and how to delete it.
  */
-async function keepsAdoptedJob(job: ReplicationJob, budget: Budget, reader: StatusReader): Promise<boolean> {
-  const stack = await reader.read(readDeadline(budget)).catch((e) => {
+async function keepsAdoptedJob(job: ReplicationJob, invocation: Invocation): Promise<boolean> {
+  const stack = await invocation.reader.read(readDeadline(invocation.budget)).catch((e) => {
     const jobId = job.replicationJobId;
     console.warn(JSON.stringify({
       message: 'could not read the stack\'s status, so this Delete cannot tell a removal from a rollback: keeping the adopted job '
@@ -141,20 +141,20 @@ async function keepsAdoptedJob(job: ReplicationJob, budget: Budget, reader: Stat
  * Hands an adopted job back: its marker is removed, so that a later stack (or a retry of this one under a new stack
  * id) may adopt it again. Best effort: the job stays either way, and a failure must not fail a rollback.
  */
-export async function releaseJob(job: ReplicationJob, budget: Budget): Promise<void> {
+export async function releaseJob(job: ReplicationJob, invocation: Invocation): Promise<void> {
   console.log(JSON.stringify({ message: 'keeping the adopted job and removing its marker', replicationJobId: job.replicationJobId }));
   try {
-    await sendUpdate({ replicationJobId: job.replicationJobId, description: withoutMarker(job.description) }, budget);
+    await sendUpdate({ replicationJobId: job.replicationJobId, description: withoutMarker(job.description) }, invocation);
   } catch (e) {
     console.warn(JSON.stringify({ message: 'could not remove the marker of the adopted job', replicationJobId: job.replicationJobId, error: describeError(e) }));
   }
 }
 
 /** DeleteReplicationJob; a job that is gone already counts as deleted. */
-export async function deleteJob(jobId: string, budget: Budget): Promise<void> {
+export async function deleteJob(jobId: string, invocation: Invocation): Promise<void> {
   try {
-    await call('DeleteReplicationJob', (abortSignal) =>
-      sms.send(new DeleteReplicationJobCommand({ replicationJobId: jobId }), { abortSignal }), budget.work);
+    await invocation.call('DeleteReplicationJob', (send) =>
+      send(new DeleteReplicationJobCommand({ replicationJobId: jobId })), invocation.budget.work);
   } catch (e) {
     if ((e as Error).name !== 'ReplicationJobNotFoundException') {
       throw e;

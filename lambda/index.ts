@@ -5,23 +5,34 @@
  * event's ResponseURL. The handler always answers, SUCCESS or FAILED, before the invocation's deadline. Each request
  * type is a file of its own: create.ts, update.ts, delete.ts; rollback.ts keeps a rollback and the event it cancelled
  * from undoing each other.
+ *
+ * State. What a Lambda container keeps from one invocation to the next is only what costs time to make and says
+ * nothing about an event: the loaded modules, and the SDK clients with their connections (sms.ts's SMS client, made
+ * when the module loads; stack-status.ts's CloudFormation client, made on first use). Everything else belongs to one
+ * invocation and is passed to what needs it, never kept in a module: the Invocation made below (invocation.ts) holds
+ * the invocation's budget, its reader of the stack's status and the check of its SMS writes (rollback.ts); each SMS
+ * call keeps its own record of what SMS answered its attempts (sms.ts), carried by middleware added to the call's own
+ * commands, so that the shared client's middleware reads no state. What is known of an error travels in its class
+ * (errors.ts: an SmsCallError's `kind`, a NoJobMadeError), not in a set beside it or in a rewritten message. So the
+ * handler is correct without the rules Lambda happens to keep (one invocation per container at a time, one SMS call
+ * at a time): test/handler/invocations.test.ts runs two events interleaved in one process.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { Budget, budgetOf } from './budget';
 import { Answer, redactUrl, sendAnswer } from './cfn-response';
 import { createMadeNoJob, createOrAdopt } from './create';
 import { onDelete } from './delete';
+import { RefusedError, describeError } from './errors';
+import { Invocation } from './invocation';
 import { eventMarker } from './ownership';
 import { failedCreateId } from './physical-id';
 import { decodeProperties } from './properties';
 import { Plan, follow, planOf } from './rollback';
 import { resolveServers } from './server';
-import { RefusedError, describeError } from './sms';
-import { StatusReader } from './stack-status';
 import { onUpdate } from './update';
 
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
-  const budget = budgetOf(context.getRemainingTimeInMillis());
+  // Everything this invocation knows and keeps, passed to whatever needs it; nothing of it outlives the invocation.
+  const invocation = new Invocation(event.StackId, context.getRemainingTimeInMillis());
   console.log(JSON.stringify({
     message: 'event',
     RequestType: event.RequestType,
@@ -37,12 +48,11 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   try {
     // A rollback that may race a cancelled event waits it out first; a forward event writes only while it is one.
     // One reader of the stack's status per invocation: its latest reading may serve the next write (rollback.ts).
-    const reader = new StatusReader(event.StackId);
-    const plan = await planOf(event, budget, reader);
-    await follow(plan, event, budget, reader);
+    const plan = await planOf(event, invocation);
+    await follow(plan, event, invocation);
     // A server named by its VM is found now, after the plan and before any write (server.ts).
-    const resolved = await resolveServers(event, budget);
-    const jobId = await dispatch(resolved.event, plan, budget, reader);
+    const resolved = await resolveServers(event, invocation);
+    const jobId = await dispatch(resolved.event, plan, invocation);
     const data: Record<string, string> = { ReplicationJobId: jobId };
     if (resolved.serverId !== undefined) {
       data.ServerId = resolved.serverId;
@@ -59,7 +69,7 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   }
   console.log(JSON.stringify({ message: 'answer', ...answer }));
   try {
-    await sendAnswer(event, answer, budget.answer);
+    await sendAnswer(event, answer, invocation.budget.answer);
   } catch (e) {
     // Not rethrown: Lambda would run the whole event again minutes later, when the stack may have moved on (a Create
     // then makes a job no later event sees). Unanswered, CloudFormation fails the resource at its ServiceTimeout,
@@ -68,16 +78,16 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   }
 }
 
-function dispatch(event: CloudFormationCustomResourceEvent, plan: Plan, budget: Budget, reader: StatusReader): Promise<string> {
+function dispatch(event: CloudFormationCustomResourceEvent, plan: Plan, invocation: Invocation): Promise<string> {
   // The owner is this resource; the token names this event, on any job it makes or adopts.
   const marker = eventMarker(event.StackId, event.LogicalResourceId, event.RequestId);
   switch (event.RequestType) {
     case 'Create':
-      return createOrAdopt(decodeProperties(event.ResourceProperties), marker, budget);
+      return createOrAdopt(decodeProperties(event.ResourceProperties), marker, invocation);
     case 'Update':
-      return onUpdate(event, marker, budget, { rollingBack: plan.rollingBack === true });
+      return onUpdate(event, marker, invocation, { rollingBack: plan.rollingBack === true });
     case 'Delete':
-      return onDelete(event, marker.owner, budget, reader);
+      return onDelete(event, marker.owner, invocation);
     default:
       throw new RefusedError('UnknownRequestType', `Unknown RequestType ${(event as { RequestType: string }).RequestType}.`);
   }

@@ -4,11 +4,11 @@
  * does: every UpdateReplicationJob is one SMS may refuse in the job's state (a run in progress).
  */
 import { ReplicationJob, UpdateReplicationJobCommand, UpdateReplicationJobCommandInput } from '@aws-sdk/client-sms';
-import { Budget } from './budget';
+import { RefusedError } from './errors';
+import type { Invocation } from './invocation';
 import { Marker, describedWithMarker, parseMarker } from './ownership';
 import { JobProperties } from './properties';
 import { nextRunStart } from './seed';
-import { RefusedError, call, sms } from './sms';
 
 /**
  * SMS's documented default for numberOfRecentAmisToKeep ("By default, the value is set to zero, meaning that all AMIs
@@ -23,7 +23,7 @@ export const KEEP_EVERY_AMI = 0;
  * marked with the adopting event's token (an update of its description if the token differs): a cleanup Delete of an
  * earlier failed Create's id then no longer takes it for that Create's job.
  */
-export async function adopt(job: ReplicationJob, props: JobProperties, event: Marker, budget: Budget,
+export async function adopt(job: ReplicationJob, props: JobProperties, event: Marker, invocation: Invocation,
   options: { retoken: boolean }): Promise<string> {
   const jobId = job.replicationJobId!;
   refuseRunOnceChange(job, props, 'adopt');
@@ -32,7 +32,7 @@ export async function adopt(job: ReplicationJob, props: JobProperties, event: Ma
   const input = changesFor(job, props, marker, nextRunStart(props.seedReplicationTime, job.seedReplicationTime));
   console.log(JSON.stringify({ message: 'adopting the job this resource made already', replicationJobId: jobId, changes: input }));
   if (input) {
-    await sendUpdate(input, budget);
+    await sendUpdate(input, invocation);
   }
   return jobId;
 }
@@ -86,8 +86,8 @@ export function markerToKeep(job: ReplicationJob, event: Marker): Marker {
 }
 
 /** UpdateReplicationJob, with the client's retries, until the budget's work deadline. */
-export async function sendUpdate(input: UpdateReplicationJobCommandInput, budget: Budget): Promise<void> {
-  await call('UpdateReplicationJob', (abortSignal) => sms.send(new UpdateReplicationJobCommand(input), { abortSignal }), budget.work);
+export async function sendUpdate(input: UpdateReplicationJobCommandInput, invocation: Invocation): Promise<void> {
+  await invocation.call('UpdateReplicationJob', (send) => send(new UpdateReplicationJobCommand(input)), invocation.budget.work);
 }
 
 /** The template's value when it names one that differs from the job's; undefined (not sent) otherwise. */

@@ -30,8 +30,10 @@
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Budget } from './budget';
+import { RefusedError } from './errors';
+import type { Invocation } from './invocation';
 import { parsePhysicalId } from './physical-id';
-import { RefusedError, sms } from './sms';
+import type { AttemptCheck, AttemptMiddleware } from './sms';
 import { Reading, StackStatusError, StatusReader, isRollingBack } from './stack-status';
 
 export { isRollingBack } from './stack-status';
@@ -74,7 +76,8 @@ export function readDeadline(budget: Budget): number {
  * Decides whether the event waits and whether its writes are checked; an Update reads the stack's status for it,
  * retrying until a lease after its start (the wait a rollback owes anyway). `startedAt`: when the invocation started.
  */
-export async function planOf(event: CloudFormationCustomResourceEvent, budget: Budget, reader: StatusReader, startedAt = Date.now()): Promise<Plan> {
+export async function planOf(event: CloudFormationCustomResourceEvent, invocation: Invocation, startedAt = Date.now()): Promise<Plan> {
+  const { budget, reader } = invocation;
   switch (event.RequestType) {
     case 'Create':
       return { waitMs: 0, writesWhile: CREATE_GOES_FORWARD, why: 'a Create: it writes while the stack goes forward' };
@@ -106,8 +109,8 @@ export async function planOf(event: CloudFormationCustomResourceEvent, budget: B
   }
 }
 
-/** The check every SMS write of this invocation passes; none when undefined. One event per invocation, so one variable. */
-let guard: {
+/** What the check of an invocation's SMS writes reads: its event's, its budget's and its reader's. */
+interface GuardSettings {
   readonly reader: StatusReader;
   /** Undefined for an Update taken as a rollback (Plan.statusUnknown). */
   readonly writesWhile?: readonly string[];
@@ -116,7 +119,7 @@ let guard: {
   /** The work deadline: the SMS call's. */
   readonly workUntil: number;
   readonly requestType: string;
-} | undefined;
+}
 
 /**
  * How long an Update taken as a rollback tries once more, after its wait, to read the status before it acts: short,
@@ -124,13 +127,14 @@ let guard: {
  */
 const PROBE_MS = 1000;
 
-/** Waits as the plan says (never past the budget's work deadline), then checks this invocation's writes as it says. */
-export async function follow(plan: Plan, event: CloudFormationCustomResourceEvent, budget: Budget, reader: StatusReader): Promise<void> {
-  guard = plan.writesWhile || plan.statusUnknown
-    ? { reader, writesWhile: plan.writesWhile, leaseMs: budget.writeLease, readUntil: readDeadline(budget), workUntil: budget.work, requestType: event.RequestType }
-    : undefined;
+/** Waits as the plan says (never past the budget's work deadline), then checks the invocation's writes as it says. */
+export async function follow(plan: Plan, event: CloudFormationCustomResourceEvent, invocation: Invocation): Promise<void> {
+  const { budget, reader } = invocation;
+  invocation.guardWrites(plan.writesWhile || plan.statusUnknown
+    ? writeGuard({ reader, writesWhile: plan.writesWhile, leaseMs: budget.writeLease, readUntil: readDeadline(budget), workUntil: budget.work, requestType: event.RequestType })
+    : undefined);
   const waitMs = Math.max(0, Math.min(plan.waitMs, budget.work - Date.now()));
-  console.log(JSON.stringify({ message: 'rollback plan', why: plan.why, waitMs, writesChecked: guard !== undefined }));
+  console.log(JSON.stringify({ message: 'rollback plan', why: plan.why, waitMs, writesChecked: invocation.writesGuarded }));
   if (waitMs > 0) {
     await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
@@ -149,7 +153,7 @@ export async function follow(plan: Plan, event: CloudFormationCustomResourceEven
  * reading: it writes as the rollback it most likely is, without reading again, so that it acts as promptly after its
  * wait as the rollback it may race.
  */
-async function readingForWrite(checked: NonNullable<typeof guard>, operation: string): Promise<Reading | undefined> {
+async function readingForWrite(checked: GuardSettings, operation: string): Promise<Reading | undefined> {
   const recent = checked.reader.recent(checked.leaseMs / 2);
   if (recent) {
     return recent;
@@ -162,17 +166,23 @@ async function readingForWrite(checked: NonNullable<typeof guard>, operation: st
     // Earlier attempts (SMS's retries) spent the time a reading and its write need: no attempt is sent, and the call
     // ends at its own deadline with what SMS answered, which is not CloudFormation's doing.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, checked.workUntil - Date.now()) + 1000).unref());
-    throw Object.assign(new Error('No time was left to read the stack\'s status before another attempt.'), { name: 'AbortError' });
+    throw new NoTimeToReadError('No time was left to read the stack\'s status before another attempt.');
   }
   return checked.reader.read(checked.readUntil);
 }
 
-// Inside the SDK's retry loop, so that every attempt of a write reads the status afresh (or reuses a reading young
-// enough): a throttled Create retried for seconds must not write once the stack has started to roll back.
-sms.middlewareStack.add((next, context) => async (args) => {
-  const checked = guard;
+/**
+ * The check of an invocation's SMS writes, which its calls add to each command (invocation.ts). Inside the SDK's
+ * retry loop, so that every attempt of a write reads the status afresh (or reuses a reading young enough): a
+ * throttled Create retried for seconds must not write once the stack has started to roll back.
+ */
+function writeGuard(checked: GuardSettings): AttemptCheck {
+  return { name: 'writeOnlyWhileForward', middleware: writeOnlyWhileForward(checked) };
+}
+
+const writeOnlyWhileForward = (checked: GuardSettings): AttemptMiddleware => (next, context) => async (args) => {
   const operation = (context.commandName ?? '').replace(/Command$/, '');
-  if (!checked || !WRITES.has(`${operation}Command`)) {
+  if (!WRITES.has(`${operation}Command`)) {
     return next(args);
   }
   const reading = await readingForWrite(checked, operation);
@@ -189,7 +199,7 @@ sms.middlewareStack.add((next, context) => async (args) => {
   }
   throw new RefusedError('EventCancelled', `The stack is ${reading.status}: CloudFormation has moved on from this ${checked.requestType} ` +
     `(it was cancelled, or delivered late), so it makes no change in SMS (${operation} not sent).`);
-}, { step: 'finalizeRequest', priority: 'low', name: 'writeOnlyWhileForward' });
+};
 
 /**
  * The attempt, or a TimeoutError at the lease's end (which the SDK retries, reading the status again). The rollback
@@ -199,8 +209,18 @@ sms.middlewareStack.add((next, context) => async (args) => {
 function withinLease<T>(attempt: Promise<T>, leaseEnd: number, leaseMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`SMS did not answer a write within its ${leaseMs} ms lease.`), { name: 'TimeoutError' })),
+    timer = setTimeout(() => reject(new LeaseExpiredError(`SMS did not answer a write within its ${leaseMs} ms lease.`)),
       Math.max(0, leaseEnd - Date.now()));
   });
   return Promise.race([attempt, expired]).finally(() => clearTimeout(timer));
+}
+
+/** An attempt of a write given up at its lease's end: a TimeoutError, which the SDK retries (reading the status again). */
+class LeaseExpiredError extends Error {
+  public readonly name = 'TimeoutError';
+}
+
+/** No attempt sent, for want of time to read the status first: an AbortError, which the SDK does not retry. */
+class NoTimeToReadError extends Error {
+  public readonly name = 'AbortError';
 }

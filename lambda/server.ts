@@ -8,10 +8,11 @@
  */
 import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Server } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { Budget } from './budget';
+import { NoJobMadeError, RefusedError } from './errors';
+import type { Invocation } from './invocation';
 import { isJobId } from './physical-id';
 import { InvalidPropertyError } from './properties';
-import { RefusedError, call, isLive, jobById, sms } from './sms';
+import { isLive, jobById } from './sms';
 
 /** A VM selector, as the template writes it. */
 export interface VmSelector {
@@ -28,14 +29,6 @@ export interface ResolvedEvent {
 
 /** The provider refuses a selector that matches no server, or several, or a catalog that does not become available. */
 export class ServerNotResolvedError extends RefusedError {}
-
-/** Errors thrown while resolving: nothing was written to SMS (an import of the catalog is no job). */
-const beforeAnyJob = new WeakSet<object>();
-
-/** Whether the error ended the invocation before any job was written: the server was not known yet. */
-export function failedBeforeAnyJob(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && beforeAnyJob.has(e);
-}
 
 /** The longest wait between two looks at a catalog being imported. */
 const MAX_POLL_MS = 5000;
@@ -64,20 +57,18 @@ export function selectorOf(raw: Record<string, unknown> | undefined): VmSelector
  * whose selector is unchanged asks the catalog nothing: its job names the server (one GetReplicationJobs, for the
  * ServerId attribute), and only a job gone since makes it resolve again. An Update that changes the selector resolves
  * the new one, and reads the old server from the job: a different server means a replacement (update.ts). A Delete
- * is left as it is (delete.ts finds a failed Create's job by its marker).
+ * is left as it is (delete.ts finds a failed Create's job by its marker). Fails with a NoJobMadeError: nothing was
+ * written to SMS yet (an import of the catalog is no job).
  */
-export async function resolveServers(event: CloudFormationCustomResourceEvent, budget: Budget): Promise<ResolvedEvent> {
+export async function resolveServers(event: CloudFormationCustomResourceEvent, invocation: Invocation): Promise<ResolvedEvent> {
   try {
-    return await resolve(event, budget);
+    return await resolve(event, invocation);
   } catch (e) {
-    if (typeof e === 'object' && e !== null) {
-      beforeAnyJob.add(e);
-    }
-    throw e;
+    throw new NoJobMadeError(e);
   }
 }
 
-async function resolve(event: CloudFormationCustomResourceEvent, budget: Budget): Promise<ResolvedEvent> {
+async function resolve(event: CloudFormationCustomResourceEvent, invocation: Invocation): Promise<ResolvedEvent> {
   if (event.RequestType === 'Delete') {
     return { event };
   }
@@ -86,7 +77,7 @@ async function resolve(event: CloudFormationCustomResourceEvent, budget: Budget)
     if (!selector) {
       return { event };
     }
-    const serverId = await findServer(selector, budget);
+    const serverId = await findServer(selector, invocation);
     return { event: { ...event, ResourceProperties: withServerId(event.ResourceProperties, serverId) }, serverId };
   }
 
@@ -101,12 +92,12 @@ async function resolve(event: CloudFormationCustomResourceEvent, budget: Budget)
     return { event };
   }
   const jobId = event.PhysicalResourceId;
-  const job = (oldSelector && isJobId(jobId)) ? await jobById(jobId, budget.work) : undefined;
+  const job = (oldSelector && isJobId(jobId)) ? await jobById(invocation, jobId, invocation.budget.work) : undefined;
   const jobServer = job && isLive(job) ? job.serverId : undefined;
   let serverId: string | undefined;
   if (selector) {
     const same = oldSelector !== undefined && sameSelector(selector, oldSelector) && jobServer !== undefined;
-    serverId = same ? jobServer : await findServer(selector, budget);
+    serverId = same ? jobServer : await findServer(selector, invocation);
     console.log(JSON.stringify({ message: same ? 'the VM selector is unchanged: the job names its server' : 'the VM selector resolved', ...selector, serverId }));
   }
   return {
@@ -136,8 +127,8 @@ export function describeSelector(selector: VmSelector): string {
 }
 
 /** The one server the selector matches in the catalog; anything else fails, naming what to do. */
-async function findServer(selector: VmSelector, budget: Budget): Promise<string> {
-  const catalog = await readCatalog(budget);
+async function findServer(selector: VmSelector, invocation: Invocation): Promise<string> {
+  const catalog = await readCatalog(invocation);
   const matches = catalog.servers.filter((s) => s.vmServer?.vmName === selector.vmName
     && (selector.vmManagerName === undefined || s.vmServer?.vmManagerName === selector.vmManagerName));
   const catalogText = `the SMS server catalog (${catalog.status}, last modified ${when(catalog.lastModifiedOn)}, ` +
@@ -173,19 +164,19 @@ interface Catalog {
  * and one IMPORTING is waited for, until the budget's end. The look at an importing catalog is its first page; the
  * catalog is read through once.
  */
-async function readCatalog(budget: Budget): Promise<Catalog> {
+async function readCatalog(invocation: Invocation): Promise<Catalog> {
   let imported = false;
   let before: string | undefined;
   let waitMs = 1000;
   const started = Date.now();
   for (;;) {
-    const first = await getServers(undefined, budget.work);
+    const first = await getServers(invocation, undefined, invocation.budget.work);
     const status = first.serverCatalogStatus ?? 'AVAILABLE';
     before ??= status;
     if (status === 'AVAILABLE') {
       const servers = [...first.serverList ?? []];
       for (let next = first.nextToken; next;) {
-        const page = await getServers(next, budget.work);
+        const page = await getServers(invocation, next, invocation.budget.work);
         servers.push(...page.serverList ?? []);
         next = page.nextToken;
       }
@@ -193,14 +184,14 @@ async function readCatalog(budget: Budget): Promise<Catalog> {
     }
     if (status !== 'IMPORTING' && !imported) {
       console.log(JSON.stringify({ message: 'the server catalog is not available: importing it', serverCatalogStatus: status }));
-      await call('ImportServerCatalog', (abortSignal) => sms.send(new ImportServerCatalogCommand({}), { abortSignal }), budget.work);
+      await invocation.call('ImportServerCatalog', (send) => send(new ImportServerCatalogCommand({})), invocation.budget.work);
       imported = true;
     } else if (status !== 'IMPORTING') {
       throw new ServerNotResolvedError('ServerCatalogNotAvailable', `The SMS server catalog went from IMPORTING to ${status} ` +
         `(last modified ${when(first.lastModifiedOn)}) after the import this deployment started; no replication job was made. ` +
         'Check the SMS connector (it must be registered and healthy), then import the catalog again and deploy again.');
     }
-    if (Date.now() + waitMs >= budget.work) {
+    if (Date.now() + waitMs >= invocation.budget.work) {
       const seconds = Math.round((Date.now() - started) / 1000);
       throw new ServerNotResolvedError('ServerCatalogNotAvailable', `The SMS server catalog was still IMPORTING ` +
         `${seconds} s after ${imported ? `this deployment started its import (it was ${before} before)` : 'the provider found it importing'}, ` +
@@ -212,8 +203,8 @@ async function readCatalog(budget: Budget): Promise<Catalog> {
   }
 }
 
-async function getServers(nextToken: string | undefined, deadline: number): Promise<GetServersResponse> {
-  return call('GetServers', (abortSignal) => sms.send(new GetServersCommand({ nextToken }), { abortSignal }), deadline);
+async function getServers(invocation: Invocation, nextToken: string | undefined, deadline: number): Promise<GetServersResponse> {
+  return invocation.call('GetServers', (send) => send(new GetServersCommand({ nextToken })), deadline);
 }
 
 function when(date: Date | undefined): string {

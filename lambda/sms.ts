@@ -1,12 +1,22 @@
 /**
- * The SMS client, bounded by the time the Lambda invocation has left, and the advice each SMS error gets.
+ * The SMS client (one per Lambda container), and the calls an invocation makes with it.
+ *
+ * Nothing of one call, or of one invocation, is kept in this module: what SMS answered the attempts of a call lives in
+ * that call's own record (Attempts), kept by a middleware added to each command the call sends; the checks of an
+ * invocation's writes come with the call (invocation.ts).
  */
-import { GetReplicationJobsCommand, SMSClient, paginateGetReplicationJobs, ReplicationJob } from '@aws-sdk/client-sms';
+import { GetReplicationJobsCommand, ReplicationJob, SMSClient, SMSClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-sms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Command, FinalizeHandler, HandlerExecutionContext } from '@smithy/types';
+import { DeadlineError, SmsCallError, isServiceAnswer } from './errors';
+import type { Invocation } from './invocation';
 import { ProviderError, retryStrategy } from './retry';
 import { StackStatusError } from './stack-status';
 
-/** Created once per Lambda container. AWS_ENDPOINT_URL_SMS (or AWS_ENDPOINT_URL) points it elsewhere, e.g. a local emulator. */
+/**
+ * Created once per Lambda container, and shared by its invocations (one at a time in Lambda) for its connections.
+ * AWS_ENDPOINT_URL_SMS (or AWS_ENDPOINT_URL) points it elsewhere, e.g. a local emulator. Sent to through `call` only.
+ */
 export const sms = new SMSClient({
   endpoint: process.env.AWS_ENDPOINT_URL_SMS ?? process.env.AWS_ENDPOINT_URL,
   // Transient errors are retried until `call`'s deadline, not for a count (retry.ts). Every SMS call, each page of a
@@ -15,86 +25,109 @@ export const sms = new SMSClient({
   requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 20000 }),
 });
 
+/** An SMS command, such as a GetReplicationJobsCommand. */
+export type SmsCommand<I extends ServiceInputTypes, O extends ServiceOutputTypes> =
+  Command<ServiceInputTypes, I, ServiceOutputTypes, O, SMSClientResolvedConfig>;
+
+/** Sends one command of a call: with the call's abort signal, its record of SMS's answers and its checks. */
+export type Send = <I extends ServiceInputTypes, O extends ServiceOutputTypes>(command: SmsCommand<I, O>) => Promise<O>;
+
+/** The client a call sends with: the container's, or a test's. */
+export type SmsSender = Pick<SMSClient, 'send'>;
+
+/** A middleware of the finalizeRequest step, for a command of any input and output. */
+export type AttemptMiddleware = <I extends object, O extends object>(next: FinalizeHandler<I, O>, context: HandlerExecutionContext) => FinalizeHandler<I, O>;
+
 /**
- * The error SMS answered to the latest attempt of the call in progress. The handler makes one SMS call at a time, so
- * one variable serves; `call` clears it.
+ * A check that every attempt of each command of a call passes, inside the SDK's retry loop (rollback.ts's write
+ * guard): it may refuse an attempt with a ProviderError, which ends the call.
  */
-let lastAnswerError: Error | undefined;
+export interface AttemptCheck {
+  readonly name: string;
+  readonly middleware: AttemptMiddleware;
+}
 
-/** Whether an attempt of the call in progress ended without a modeled 4xx answer from SMS: its fate is unknown. */
-let unansweredAttempt = false;
+/** How one call is made: with which client, and which checks its attempts pass. */
+export interface CallOptions {
+  readonly client: SmsSender;
+  readonly checks?: readonly AttemptCheck[];
+}
 
-/**
- * The latest attempt's error that was no answer from SMS (a network fault, a timeout, CloudFormation's status check),
- * so that a call that never reached SMS says why in its Reason.
- */
-let lastOtherError: Error | undefined;
+/** What SMS answered the attempts of one call. */
+class Attempts {
+  /** The error SMS answered to the latest attempt that got an HTTP error status. */
+  answered?: Error;
 
-/** Errors of calls whose every attempt SMS answered with a modeled client error: the call changed nothing. */
-const refusedCalls = new WeakSet<object>();
+  /** Whether an attempt ended without a modeled 4xx answer from SMS: its fate is unknown. */
+  unanswered = false;
 
-// Inside the SDK's retry loop (which is at high priority in this step), so it sees every attempt's error: when the
-// deadline cuts the retries short, the Reason can name what SMS kept answering rather than only "Timeout".
-sms.middlewareStack.add((next) => async (args) => {
-  try {
-    const output = await next(args);
-    // This attempt got through: an earlier attempt's fault no longer says why the call failed.
-    lastOtherError = undefined;
-    return output;
-  } catch (e) {
-    if (e instanceof ProviderError) {
-      // Raised by the provider before the attempt was sent (a status check that failed, or refused the write): SMS
-      // was not asked, and the call ends with this error itself.
+  /**
+   * The latest attempt's error that was no answer from SMS (a network fault, a timeout, CloudFormation's status
+   * check), so that a call that never reached SMS says why in its Reason; cleared by an attempt that got through.
+   */
+  other?: Error;
+
+  /**
+   * Added to each command of the call, inside the SDK's retry loop (which is at high priority in this step), so it
+   * sees every attempt's error: when the deadline cuts the retries short, the Reason can name what SMS kept answering
+   * rather than only "Timeout".
+   */
+  readonly middleware: AttemptMiddleware = (next) => async (args) => {
+    try {
+      const output = await next(args);
+      // This attempt got through: an earlier attempt's fault no longer says why the call failed.
+      this.other = undefined;
+      return output;
+    } catch (e) {
+      if (e instanceof ProviderError) {
+        // Raised by the provider before the attempt was sent (a status check that failed, or refused the write): SMS
+        // was not asked, and the call ends with this error itself.
+        throw e;
+      }
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== undefined && status >= 400) {
+        this.answered = e as Error;
+      }
+      if (!isServiceAnswer(e)) {
+        this.unanswered = true;
+      }
+      // Not an AbortError: that is a deadline's own abort. And not `instanceof Error`: an error made by Node's own
+      // modules may come from another realm (a test runner's).
+      if (status === undefined && typeof (e as Error)?.message === 'string' && (e as Error).name !== 'AbortError') {
+        this.other = e as Error;
+      }
       throw e;
     }
-    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status !== undefined && status >= 400) {
-      lastAnswerError = e as Error;
-    }
-    if (!isServiceAnswer(e)) {
-      unansweredAttempt = true;
-    }
-    // Not an AbortError: that is a deadline's own abort, maybe of an earlier call whose retry loop slept through it. And
-    // not `instanceof Error`: an error made by Node's own modules may come from another realm (a test runner's).
-    if (status === undefined && typeof (e as Error)?.message === 'string' && (e as Error).name !== 'AbortError') {
-      lastOtherError = e as Error;
-    }
-    throw e;
-  }
-}, { step: 'finalizeRequest', priority: 'low', name: 'rememberAnswerError' });
-
-/** An SMS call that did not finish before the invocation's deadline. */
-export class DeadlineError extends Error {
-  public readonly name = 'Timeout';
-}
-
-/** Something the provider refuses, with a message that says what to do. */
-export class RefusedError extends ProviderError {
-  constructor(public readonly name: string, message: string) {
-    super(message);
-  }
+  };
 }
 
 /**
- * Sends one SMS command (with the client's retries) and gives up at `deadline` (epoch ms), aborting the request in
- * flight. The SDK's retry loop does not know the deadline, so the race is ours; the abort also ends the retry loop,
- * which retries everything else transient without a count.
+ * Makes one SMS call: `run` sends its commands (one, or each page of a listing) with `send`, and the client's
+ * retries; the call gives up at `deadline` (epoch ms), aborting the request in flight. The SDK's retry loop does not
+ * know the deadline, so the race is ours; the abort also ends the retry loop, which retries everything else transient
+ * without a count. It fails with a DeadlineError at the deadline, else with an SmsCallError around what ended it.
+ * An invocation calls through its own `call` (invocation.ts), which adds its checks.
  */
-export async function call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>, deadline: number): Promise<T> {
+export async function call<T>(operation: string, run: (send: Send) => Promise<T>, deadline: number, options: CallOptions): Promise<T> {
   const controller = new AbortController();
-  lastAnswerError = undefined;
-  lastOtherError = undefined;
-  unansweredAttempt = false;
+  const attempts = new Attempts();
+  const send: Send = (command) => {
+    // A command is sent once: its stack keeps what is added to it.
+    command.middlewareStack.add(attempts.middleware, { step: 'finalizeRequest', priority: 'low', name: 'rememberAnswerError' });
+    for (const check of options.checks ?? []) {
+      command.middlewareStack.add(check.middleware, { step: 'finalizeRequest', priority: 'low', name: check.name });
+    }
+    return options.client.send(command, { abortSignal: controller.signal });
+  };
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const answered = lastAnswerError;
-      const other = lastOtherError;
+      const answered = attempts.answered;
+      const other = attempts.other;
       controller.abort();
       reject(answered
-        // Named after SMS's error, but without its $fault and $metadata: the fate of the attempt cut short is unknown.
-        ? Object.assign(new DeadlineError(`${answered.message.replace(/[.\s]*$/, '')}; SMS kept answering ${answered.name} to ${operation} ` +
-          'until the provider\'s time ran out.'), { name: answered.name })
+        ? new DeadlineError(`${answered.message.replace(/[.\s]*$/, '')}; SMS kept answering ${answered.name} to ${operation} ` +
+          'until the provider\'s time ran out.', answered.name)
         : new DeadlineError(other
           // The attempt may have failed before SMS was asked (CloudFormation's status check): no "SMS did not answer".
           ? `${operation} did not complete before the provider's time ran out; the last attempt ended in ${other.name}: ${other.message.replace(/[.\s]*$/, '')}.`
@@ -102,48 +135,45 @@ export async function call<T>(operation: string, send: (abortSignal: AbortSignal
     }, Math.max(0, deadline - Date.now()));
   });
   try {
-    return await Promise.race([send(controller.signal), expired]);
+    return await Promise.race([run(send), expired]);
   } catch (e) {
-    // A status check that failed before an attempt (stack-status.ts) sent nothing on that attempt either.
-    if ((isServiceAnswer(e) || e instanceof StackStatusError) && !unansweredAttempt && typeof e === 'object' && e !== null) {
-      refusedCalls.add(e);
+    if (e instanceof DeadlineError || typeof e !== 'object' || e === null) {
+      throw e;
     }
-    throw e;
+    // A status check that failed before an attempt (stack-status.ts) sent nothing on that attempt either.
+    const refused = (isServiceAnswer(e) || e instanceof StackStatusError) && !attempts.unanswered;
+    throw new SmsCallError(refused ? 'refused' : 'unknown', e);
   } finally {
     clearTimeout(timer);
   }
 }
 
-/**
- * Whether the error ended a call that SMS refused outright: every attempt was answered with a modeled client error
- * (throttling included), so nothing was changed. A timeout, a network fault or a 5xx on any attempt leaves the
- * call's outcome unknown.
- */
-export function wasRefusedOutright(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && refusedCalls.has(e);
-}
+/** The most jobs SMS gives on one page of a listing. */
+const PAGE_SIZE = 100;
 
-/** Every job of the account, page by page. SMS has no filter by server. */
-export async function allJobs(deadline: number): Promise<ReplicationJob[]> {
-  return call('GetReplicationJobs', async (abortSignal) => {
+/** Every job of the account, page by page, in one call. SMS has no filter by server. */
+export async function allJobs(invocation: Invocation, deadline: number): Promise<ReplicationJob[]> {
+  return invocation.call('GetReplicationJobs', async (send) => {
     const jobs: ReplicationJob[] = [];
-    for await (const page of paginateGetReplicationJobs({ client: sms, pageSize: 100 }, {}, { abortSignal })) {
+    let nextToken: string | undefined;
+    do {
+      const page = await send(new GetReplicationJobsCommand({ nextToken, maxResults: PAGE_SIZE }));
       jobs.push(...page.replicationJobList ?? []);
-    }
+      nextToken = page.nextToken;
+    } while (nextToken);
     return jobs;
   }, deadline);
 }
 
 /** The server's live job (SMS allows one per server), if any. */
-export async function jobOfServer(serverId: string, deadline: number): Promise<ReplicationJob | undefined> {
-  return liveJobOf(await allJobs(deadline), serverId);
+export async function jobOfServer(invocation: Invocation, serverId: string, deadline: number): Promise<ReplicationJob | undefined> {
+  return liveJobOf(await allJobs(invocation, deadline), serverId);
 }
 
 /** The job with this id, if SMS still has it (live or not). */
-export async function jobById(jobId: string, deadline: number): Promise<ReplicationJob | undefined> {
+export async function jobById(invocation: Invocation, jobId: string, deadline: number): Promise<ReplicationJob | undefined> {
   try {
-    const answer = await call('GetReplicationJobs', (abortSignal) =>
-      sms.send(new GetReplicationJobsCommand({ replicationJobId: jobId }), { abortSignal }), deadline);
+    const answer = await invocation.call('GetReplicationJobs', (send) => send(new GetReplicationJobsCommand({ replicationJobId: jobId })), deadline);
     return answer.replicationJobList?.find((job) => job.replicationJobId === jobId);
   } catch (e) {
     if ((e as Error).name !== 'ReplicationJobNotFoundException') {
@@ -161,41 +191,4 @@ export function liveJobOf(jobs: ReplicationJob[], serverId: string): Replication
 /** Whether the job still exists for SMS: not being deleted, nor deleted. */
 export function isLive(job: ReplicationJob): boolean {
   return job.state !== 'DELETING' && job.state !== 'DELETED';
-}
-
-/** Whether the error is one SMS answered with (a modeled error), rather than a timeout, a network fault or a garbled answer. */
-export function isServiceAnswer(e: unknown): boolean {
-  const fault = (e as { $fault?: string }).$fault;
-  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return fault === 'client' && status !== undefined && status < 500;
-}
-
-const ADVICE: Record<string, string> = {
-  InvalidParameterException: 'Check the ReplicationJob properties against the SMS API (a server ID from the SMS server catalog, a KMS key SMS can use, a frequency from 1 to 24 hours).',
-  MissingRequiredParameterException: 'A required parameter was missing; this is a bug in cdk-sms-replication-job, please report it.',
-  UnauthorizedOperationException: 'The provider\'s role, or the account, may not use SMS: SMS took new migration jobs only until January 1, 2022 (README, "Service status"). Check the role\'s permissions and the account\'s SMS access, or migrate with AWS MGN.',
-  OperationNotPermittedException: 'SMS does not permit this operation on the job in its current state; check the job in the SMS console and retry.',
-  ServerCannotBeReplicatedException: 'SMS cannot replicate this server; check it in the SMS server catalog (GetServers) and its connector.',
-  NoConnectorsAvailableException: 'No SMS connector can reach this server; check the connector appliance is registered and healthy.',
-  ReplicationJobNotFoundException: 'The replication job no longer exists (deleted outside CloudFormation, or ended by SMS); deploy again, and the provider creates it again.',
-  InternalError: 'SMS kept failing with internal errors after retries; retry the deployment later.',
-  TemporarilyUnavailableException: 'SMS stayed unavailable after retries; retry the deployment later.',
-  ThrottlingException: 'SMS kept throttling after retries; deploy fewer replication jobs at once or retry later.',
-  EventCancelled: 'CloudFormation no longer waits for this answer; the rollback\'s own event deals with what this one made.',
-  Timeout: 'The provider answered before its Lambda deadline rather than leave the stack waiting; retry the deployment, and check SMS\'s health in the region.',
-};
-
-/**
- * A Reason for CloudFormation: the error's name first, then what happened and what to do. "Retry" only where a retry
- * can help: not after a refusal (a property that does not decode, a change SMS cannot make, another owner's job),
- * whose message says what to change.
- */
-export function describeError(e: unknown): string {
-  const error = e instanceof Error ? e : new Error(String(e));
-  const name = error.name || 'Error';
-  // A ProviderError's message says what to do: a refusal, or a stack status CloudFormation would not give.
-  const refused = e instanceof ProviderError || name === 'InvalidProperty';
-  const advice = ADVICE[name] ?? (refused || isServiceAnswer(e) ? '' : 'The request to SMS did not complete; retry the deployment.');
-  const what = `${name}: ${error.message}`.trim();
-  return advice ? `${what}${/[.!?]$/.test(what) ? '' : '.'} ${advice}` : what;
 }

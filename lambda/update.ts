@@ -4,21 +4,22 @@
  */
 import { GetReplicationJobsCommand, ReplicationJob } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
-import { Budget } from './budget';
 import { createOrAdopt, seedForNewJob } from './create';
 import { deleteJob, releaseJob } from './delete';
+import { JobNotRecreatedError, describeError } from './errors';
+import type { Invocation } from './invocation';
 import { KEEP_EVERY_AMI, adopt, changesFor, markerToKeep, refuseRunOnceChange, sendUpdate } from './job-update';
 import { Marker, isAdoptedBy, isOwnedBy } from './ownership';
 import { isJobId } from './physical-id';
 import { InvalidPropertyError, JobProperties, decodeProperties, serverIdOf } from './properties';
 import { nextRunStart } from './seed';
-import { allJobs, call, describeError, isLive, liveJobOf, sms } from './sms';
+import { allJobs, isLive, liveJobOf } from './sms';
 
 /**
  * Brings the job to the new properties: in place, or by a replacement when the server (or a failed Create's id) changes.
  * `rollingBack`: the stack's status said that it is rolling back.
  */
-export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: Marker, budget: Budget,
+export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: Marker, invocation: Invocation,
   options: { rollingBack: boolean } = { rollingBack: false }): Promise<string> {
   const props = decodeProperties(event.ResourceProperties);
   const old = decodeOldProperties(event.OldResourceProperties);
@@ -30,7 +31,7 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
     // Look before creating: during a rollback the server's job is this resource's own old job, to keep and bring
     // back to the old properties; a Create would carry a seed time long past.
     // One listing serves both servers: the new one's job, and a stray job on the old one.
-    const jobs = await allJobs(budget.work);
+    const jobs = await allJobs(invocation, invocation.budget.work);
     const own = liveJobOf(jobs, props.serverId);
     if (options.rollingBack && isJobId(jobId) && !(own && isOwnedBy(own.description, marker.owner))) {
       // A rollback brings the resource back to a server it held a job on, and finds that job. An Update that finds
@@ -44,10 +45,10 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
     // Coming from a failed Create's id, the job is marked with this event's token, so that the cleanup Delete of that
     // id (which deletes only the job that Create made) leaves it.
     const replacement = own && isOwnedBy(own.description, marker.owner)
-      ? await adopt(own, props, marker, budget, { retoken: !isJobId(jobId) })
-      : await createOrAdopt(props, marker, budget);
+      ? await adopt(own, props, marker, invocation, { retoken: !isJobId(jobId) })
+      : await createOrAdopt(props, marker, invocation);
     if (old.serverId !== undefined && old.serverId !== props.serverId) {
-      await deleteStrayJob(liveJobOf(jobs, old.serverId), [jobId, replacement], marker.owner, budget);
+      await deleteStrayJob(liveJobOf(jobs, old.serverId), [jobId, replacement], marker.owner, invocation);
     }
     return replacement;
   }
@@ -60,20 +61,20 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
 
   // Compare with the job itself, not OldResourceProperties, so that the rollback of a refused update (old and new
   // properties swapped) finds nothing to change and succeeds.
-  const job = await currentJob(jobId, budget);
+  const job = await currentJob(jobId, invocation);
   if (!job) {
-    return createAgain(jobId, props, marker, budget);
+    return createAgain(jobId, props, marker, invocation);
   }
   refuseRunOnceChange(job, props, 'update');
   const changes = changesFor(job, props, markerToKeep(job, marker), nextRunStart(props.seedReplicationTime, old.decoded?.seedReplicationTime));
   if (changes) {
     try {
-      await sendUpdate(changes, budget);
+      await sendUpdate(changes, invocation);
     } catch (e) {
       if ((e as Error).name !== 'ReplicationJobNotFoundException') {
         throw e;
       }
-      return createAgain(jobId, props, marker, budget);
+      return createAgain(jobId, props, marker, invocation);
     }
   }
   return jobId;
@@ -97,10 +98,10 @@ function holdsChanges(old: JobProperties, props: JobProperties): boolean {
 }
 
 /** The job as SMS describes it now; undefined when it no longer exists (deleted outside CloudFormation, or ended by SMS). */
-async function currentJob(jobId: string, budget: Budget): Promise<ReplicationJob | undefined> {
+async function currentJob(jobId: string, invocation: Invocation): Promise<ReplicationJob | undefined> {
   try {
-    const answer = await call('GetReplicationJobs', (abortSignal) =>
-      sms.send(new GetReplicationJobsCommand({ replicationJobId: jobId }), { abortSignal }), budget.work);
+    const answer = await invocation.call('GetReplicationJobs', (send) =>
+      send(new GetReplicationJobsCommand({ replicationJobId: jobId })), invocation.budget.work);
     const job = answer.replicationJobList?.find((j) => j.replicationJobId === jobId);
     return job && isLive(job) ? job : undefined;
   } catch (e) {
@@ -117,16 +118,12 @@ async function currentJob(jobId: string, budget: Budget): Promise<ReplicationJob
  * the new job (or brings it back to the old properties). Its first run follows the template's schedule
  * (seedForNewJob).
  */
-async function createAgain(goneJobId: string, props: JobProperties, marker: Marker, budget: Budget): Promise<string> {
+async function createAgain(goneJobId: string, props: JobProperties, marker: Marker, invocation: Invocation): Promise<string> {
   console.warn(JSON.stringify({ message: 'the job no longer exists; creating it again', replicationJobId: goneJobId, serverId: props.serverId }));
   try {
-    return await createOrAdopt({ ...props, seedReplicationTime: seedForNewJob(props) }, marker, budget);
+    return await createOrAdopt({ ...props, seedReplicationTime: seedForNewJob(props) }, marker, invocation);
   } catch (e) {
-    if (e instanceof Error) {
-      e.message = `Replication job ${goneJobId} no longer exists (deleted outside CloudFormation, or ended by SMS), and creating it again ` +
-        `for server ${props.serverId} failed: ${e.message}`;
-    }
-    throw e;
+    throw new JobNotRecreatedError(goneJobId, props.serverId, e);
   }
 }
 
@@ -136,19 +133,19 @@ async function createAgain(goneJobId: string, props: JobProperties, marker: Mark
  * Update, old and new swapped) is the last event that can see it. A job CloudFormation knows (the physical id, during
  * a forward replacement) is left to CloudFormation's cleanup Delete. Best effort: the rollback itself must not fail.
  */
-async function deleteStrayJob(job: ReplicationJob | undefined, knownIds: string[], owner: string, budget: Budget): Promise<void> {
+async function deleteStrayJob(job: ReplicationJob | undefined, knownIds: string[], owner: string, invocation: Invocation): Promise<void> {
   const id = job?.replicationJobId;
   if (!id || !isOwnedBy(job.description, owner) || knownIds.includes(id)) {
     return;
   }
   if (isAdoptedBy(job.description, owner)) {
     // It existed before this resource: a rollback never deletes it, and hands it back unmarked.
-    await releaseJob(job, budget);
+    await releaseJob(job, invocation);
     return;
   }
   console.log(JSON.stringify({ message: 'deleting the job a failed replacement left behind', replicationJobId: id }));
   try {
-    await deleteJob(id, budget);
+    await deleteJob(id, invocation);
   } catch (e) {
     console.warn(JSON.stringify({ message: 'could not delete the job a failed replacement left behind', replicationJobId: id, error: describeError(e) }));
   }

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { GetReplicationJobsCommand, SMSClient } from '@aws-sdk/client-sms';
 import type { RetryErrorInfo } from '@smithy/types';
 import { FAILED, THROTTLED, UntilDeadlineRetryStrategy, isRetryable, retryAfterMs } from '../../lambda/retry';
-import { DeadlineError, call } from '../../lambda/sms';
+import { DeadlineError } from '../../lambda/errors';
+import { call } from '../../lambda/sms';
 import { SmsEmulator } from '../harness/sms-emulator';
 
 const info = (errorType: RetryErrorInfo['errorType'], error: object): RetryErrorInfo => ({ errorType, error: error as RetryErrorInfo['error'] });
@@ -70,7 +71,7 @@ describe('with the SDK', () => {
   test('the deadline ends the retries: no request after call() gave up', async () => {
     emulator.failNext('GetReplicationJobs', 'ThrottlingException', { times: Infinity });
     const client = clientOf(emulator.endpoint, new UntilDeadlineRetryStrategy(() => 50, noWait));
-    await expect(call('GetReplicationJobs', (abortSignal) => client.send(new GetReplicationJobsCommand({}), { abortSignal }), Date.now() + 500))
+    await expect(call('GetReplicationJobs', (send) => send(new GetReplicationJobsCommand({})), Date.now() + 500, { client }))
       .rejects.toThrow(DeadlineError);
     // An attempt written just before the abort may reach the emulator (in this process) a little later on a busy
     // machine: count once that has settled. Retries that went on would add one every 50 ms after it.

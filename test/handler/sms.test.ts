@@ -1,14 +1,23 @@
+import { CreateReplicationJobCommand, GetReplicationJobsCommand, SMSClient } from '@aws-sdk/client-sms';
+import { DeadlineError, NoJobMadeError, RefusedError, SmsCallError, describeError, isServiceAnswer } from '../../lambda/errors';
 import { InvalidPropertyError } from '../../lambda/properties';
-import { DeadlineError, RefusedError, call, describeError, isServiceAnswer } from '../../lambda/sms';
+import { UntilDeadlineRetryStrategy } from '../../lambda/retry';
+import { SmsSender, call } from '../../lambda/sms';
+import { SmsEmulator } from '../harness/sms-emulator';
 
 describe('call', () => {
   test('gives up at the deadline and aborts the request in flight', async () => {
     let signal: AbortSignal | undefined;
+    // A client whose requests are never answered.
+    const client = {
+      send: (_command: unknown, options: { abortSignal: AbortSignal }) => {
+        signal = options.abortSignal;
+        return new Promise<never>(() => undefined);
+      },
+    } as unknown as SmsSender;
     const started = Date.now();
-    const attempt = call('CreateReplicationJob', (abortSignal) => {
-      signal = abortSignal;
-      return new Promise<never>(() => undefined);
-    }, started + 300);
+    const attempt = call('CreateReplicationJob', (send) => send(new CreateReplicationJobCommand({ serverId: 's-1', seedReplicationTime: new Date() })),
+      started + 300, { client });
     await expect(attempt).rejects.toThrow(DeadlineError);
     await expect(attempt).rejects.toThrow('SMS did not answer CreateReplicationJob before the provider\'s time ran out.');
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
@@ -17,7 +26,53 @@ describe('call', () => {
   });
 
   test('returns what the call answers before the deadline', async () => {
-    await expect(call('GetReplicationJobs', async () => 'answer', Date.now() + 1000)).resolves.toEqual('answer');
+    await expect(call('GetReplicationJobs', async () => 'answer', Date.now() + 1000, { client: {} as SmsSender })).resolves.toEqual('answer');
+  });
+});
+
+describe('what a failed call says it changed (its kind)', () => {
+  let emulator: SmsEmulator;
+  let client: SMSClient;
+  beforeAll(async () => {
+    emulator = await SmsEmulator.start();
+    client = new SMSClient({
+      endpoint: emulator.endpoint,
+      region: 'us-west-2',
+      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' },
+      // The handler's strategy, retrying after 20 ms.
+      retryStrategy: new UntilDeadlineRetryStrategy(() => 20, () => 20),
+    });
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
+  const failure = (deadline = Date.now() + 2000) =>
+    call('GetReplicationJobs', (send) => send(new GetReplicationJobsCommand({})), deadline, { client }).then(() => undefined, (e: unknown) => e);
+
+  test('refused: SMS answered every attempt with a modeled client error; the error keeps its name and message', async () => {
+    emulator.failNext('GetReplicationJobs', 'ThrottlingException', { message: 'Rate exceeded' });
+    emulator.failNext('GetReplicationJobs', 'InvalidParameterException', { message: 'Bad parameter' });
+    const error = await failure();
+    expect(error).toBeInstanceOf(SmsCallError);
+    expect(error).toMatchObject({ kind: 'refused', name: 'InvalidParameterException', message: 'Bad parameter' });
+    expect(isServiceAnswer(error)).toBe(true);
+  });
+
+  test('unknown: an attempt met a 5xx before SMS refused the call', async () => {
+    emulator.failNext('GetReplicationJobs', 'InternalError', { status: 500 });
+    emulator.failNext('GetReplicationJobs', 'InvalidParameterException', { message: 'Bad parameter' });
+    expect(await failure()).toMatchObject({ kind: 'unknown', name: 'InvalidParameterException' });
+  });
+
+  test('a deadline is a DeadlineError, named after what SMS kept answering', async () => {
+    emulator.failNext('GetReplicationJobs', 'ThrottlingException', { times: Infinity });
+    try {
+      const error = await failure(Date.now() + 300);
+      expect(error).toBeInstanceOf(DeadlineError);
+      expect(error).toMatchObject({ kind: 'unknown', name: 'ThrottlingException' });
+    } finally {
+      emulator.clearFaults();
+    }
   });
 });
 
@@ -53,5 +108,16 @@ describe('describeError says "retry" only where a retry can help', () => {
 
   test('after a timeout', () => {
     expect(describeError(new DeadlineError('SMS did not answer GetReplicationJobs before the provider\'s time ran out.'))).toMatch(/retry the deployment/);
+  });
+});
+
+describe('a wrapping error reads as the error inside it', () => {
+  test('same Reason as its cause, advice included', () => {
+    const answer = Object.assign(new Error('No connectors available'), { name: 'NoConnectorsAvailableException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const wrapped = new NoJobMadeError(new SmsCallError('refused', answer));
+    expect(wrapped.name).toBe('NoConnectorsAvailableException');
+    expect(describeError(wrapped)).toEqual(describeError(answer));
+    const refusal = new RefusedError('ExistingJobNotAdoptable', 'Replication job sms-job-1 is FAILED.');
+    expect(describeError(new NoJobMadeError(refusal))).toEqual('ExistingJobNotAdoptable: Replication job sms-job-1 is FAILED.');
   });
 });

@@ -4,6 +4,7 @@
  */
 import * as net from 'node:net';
 import { GetReplicationJobsCommand } from '@aws-sdk/client-sms';
+import type { Send } from '../../lambda/sms';
 import { SmsEmulator } from '../harness/sms-emulator';
 
 /** A loopback port nothing listens on: connections to it are refused at once. */
@@ -34,13 +35,14 @@ async function smsModuleFor(endpoint: string) {
     AWS_SECRET_ACCESS_KEY: 'secret',
   });
   jest.resetModules();
-  return import('../../lambda/sms');
+  const [{ call, sms }, { describeError }] = await Promise.all([import('../../lambda/sms'), import('../../lambda/errors')]);
+  return { call: <T>(operation: string, run: (send: Send) => Promise<T>, deadline: number) => call(operation, run, deadline, { client: sms }), describeError };
 }
 
 test('a call whose every attempt is refused by the network names the network error in its Timeout Reason', async () => {
   const port = await refusedPort();
-  const { call, describeError, sms } = await smsModuleFor(`http://127.0.0.1:${port}`);
-  const attempt = call('GetReplicationJobs', (abortSignal) => sms.send(new GetReplicationJobsCommand({}), { abortSignal }), Date.now() + 1500);
+  const { call, describeError } = await smsModuleFor(`http://127.0.0.1:${port}`);
+  const attempt = call('GetReplicationJobs', (send) => send(new GetReplicationJobsCommand({})), Date.now() + 1500);
   const error = await attempt.then(() => undefined, (e: unknown) => e);
   expect(describeError(error)).toMatch(new RegExp(
     '^Timeout: GetReplicationJobs did not complete before the provider\'s time ran out; the last attempt ended in Error: '
@@ -50,13 +52,13 @@ test('a call whose every attempt is refused by the network names the network err
 test('a fault that a retry got past is not named when a later request of the same call runs out of time', async () => {
   const emulator = await SmsEmulator.start();
   try {
-    const { call, sms } = await smsModuleFor(emulator.endpoint);
+    const { call } = await smsModuleFor(emulator.endpoint);
     // The first attempt's connection is reset (retried, then answered); the second request never gets an answer.
     emulator.inject('GetReplicationJobs', { kind: 'loseAnswer', how: 'destroy' });
-    const error = await call('GetReplicationJobs', async (abortSignal) => {
-      await sms.send(new GetReplicationJobsCommand({}), { abortSignal });
+    const error = await call('GetReplicationJobs', async (send) => {
+      await send(new GetReplicationJobsCommand({}));
       emulator.inject('GetReplicationJobs', { kind: 'hang' }, Infinity);
-      return sms.send(new GetReplicationJobsCommand({}), { abortSignal });
+      return send(new GetReplicationJobsCommand({}));
     }, Date.now() + 2500).then(() => undefined, (e: unknown) => e as Error);
     expect(emulator.requestsFor('GetReplicationJobs').length).toBeGreaterThanOrEqual(3);
     expect(error?.message).toBe('SMS did not answer GetReplicationJobs before the provider\'s time ran out.');
@@ -68,15 +70,15 @@ test('a fault that a retry got past is not named when a later request of the sam
 test('an earlier call\'s retry, woken after its deadline aborted it, is not named in the next call\'s Reason', async () => {
   const emulator = await SmsEmulator.start();
   try {
-    const { call, sms } = await smsModuleFor(emulator.endpoint);
+    const { call } = await smsModuleFor(emulator.endpoint);
     // The first call is throttled and gives up at its deadline while its retry loop sleeps (0.9 s at least, retry.ts);
     // the loop wakes during the second call and fails at once with the first call's abort.
     emulator.failNext('GetReplicationJobs', 'ThrottlingException');
-    const first = await call('GetReplicationJobs', (abortSignal) => sms.send(new GetReplicationJobsCommand({}), { abortSignal }), Date.now() + 200)
+    const first = await call('GetReplicationJobs', (send) => send(new GetReplicationJobsCommand({})), Date.now() + 200)
       .then(() => undefined, (e: unknown) => e as Error);
     expect(first?.name).toBe('ThrottlingException');
     emulator.inject('GetReplicationJobs', { kind: 'hang' }, Infinity);
-    const second = await call('GetReplicationJobs', (abortSignal) => sms.send(new GetReplicationJobsCommand({}), { abortSignal }), Date.now() + 3500)
+    const second = await call('GetReplicationJobs', (send) => send(new GetReplicationJobsCommand({})), Date.now() + 3500)
       .then(() => undefined, (e: unknown) => e as Error);
     expect(second?.message).toBe('SMS did not answer GetReplicationJobs before the provider\'s time ran out.');
   } finally {
