@@ -471,7 +471,12 @@ export class CfnDriver {
   /**
    * The stack's create failed elsewhere and rolls back a resource whose Create succeeded. A DeletionPolicy of Retain
    * keeps it, unless the operation was run with RetainExceptOnCreate, which deletes what the failed operation made
-   * whatever the policy; a DeletionPolicy of RetainExceptOnCreate deletes it too.
+   * whatever the policy; a DeletionPolicy of RetainExceptOnCreate deletes it too. CloudFormation's DeletionPolicy
+   * page says RetainExceptOnCreate acts as Retain in every stack operation but a rollback of the one that created the
+   * resource, which deletes it; stack deletion keeps it, hence no Delete in deleteStack and removeFromStack
+   * (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html). The
+   * operation's flag (CreateStack, UpdateStack, ExecuteChangeSet: RetainExceptOnCreate) deletes the resources the
+   * operation created when it rolls back, those marked Retain included (CloudFormation API Reference, CreateStack).
    */
   async rollbackCreate(target: string | IConstruct = this.only(), options: { retainExceptOnCreate?: boolean } = {}): Promise<CfnResult | 'retained'> {
     return this.deleteUnlessRetained(target, 'ROLLBACK_IN_PROGRESS', options.retainExceptOnCreate ? [] : ['Retain']);
