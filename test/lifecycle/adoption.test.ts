@@ -1,76 +1,24 @@
-import { createHash } from 'node:crypto';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { ExistingJobPolicy, ReplicationJobProps } from '../../lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { ReplicationJobProps } from '../../lib';
 import { CfnDriver } from '../harness/cfn-driver';
 import { EmulatedJob, SmsEmulator } from '../harness/sms-emulator';
-import { expectAnsweredInTime, expectNothingLeakedNothingLost, world, World } from '../harness/world';
+import { expectAnsweredInTime, expectNothingLeakedNothingLost } from '../harness/world';
+import { adoptedMarkerOf, adoptionFixture, pastSeed, SERVER } from './adoption-fixture';
 
 /**
  * Issue 11: a job made outside CloudFormation, adopted with existingJob ADOPT. Each sequence ends with the jobs SMS
  * holds: an adopted job outlives every rollback, and goes only when the user removes it with an explicit DESTROY.
+ * The rollbacks of an adopting create, and the stacks that adopt the job again after one: adoption-rollback.test.ts.
  */
 
 jest.setTimeout(60_000);
 
-const SERVER = 's-0000ad07';
-const HOUR = 3600;
-const now = () => Math.floor(Date.now() / 1000);
-/** The job's first run was long ago: its seed time, and the template's, are past. */
-const pastSeed = new Date((now() - 20 * 24 * HOUR) * 1000);
-
-const worlds: World[] = [];
+const fixture = adoptionFixture();
+const { consoleJob, stackWith, jobNamed, changesTo } = fixture;
 let emulator: SmsEmulator;
-
-beforeEach(async () => {
-  emulator = await SmsEmulator.start();
+beforeEach(() => {
+  emulator = fixture.emulator;
 });
-
-afterEach(async () => {
-  for (const w of worlds.splice(0).reverse()) await w.close();
-  await emulator.close();
-});
-
-/** A job someone made in the SMS console, running every 24 hours, its next run in 5 hours. */
-function consoleJob(fields: Partial<EmulatedJob> = {}): EmulatedJob {
-  return emulator.seedJob({
-    serverId: SERVER,
-    description: 'Database server, replicated by hand',
-    frequency: 24,
-    seedReplicationTime: Math.floor(pastSeed.getTime() / 1000),
-    nextReplicationRunStartTime: now() + 5 * HOUR,
-    ...fields,
-  });
-}
-
-async function stackWith(props: Partial<ReplicationJobProps> = {}, functionTimeoutSeconds?: number): Promise<World> {
-  const w = await world({
-    emulator,
-    functionTimeoutSeconds,
-    jobs: {
-      Job: {
-        serverId: SERVER, seedReplicationTime: pastSeed, frequency: Duration.hours(6), description: 'db',
-        existingJob: ExistingJobPolicy.ADOPT, ...props,
-      },
-    },
-  });
-  worlds.push(w);
-  return w;
-}
-
-/** The marker a job adopted by the driver's resource in the event `requestId` carries. */
-function adoptedMarkerOf(cfn: CfnDriver, requestId: string): string {
-  const hex8 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8);
-  return `[cfn:${cfn.stackName}/${cfn.logicalIds[0]}/${hex8(cfn.stackId)}/${hex8(requestId)}/adopted]`;
-}
-
-function jobNamed(id: string): EmulatedJob | undefined {
-  return emulator.jobs().find((j) => j.replicationJobId === id);
-}
-
-/** The requests that changed or deleted the job. */
-function changesTo(id: string): string[] {
-  return emulator.requests.filter((r) => r.body?.replicationJobId === id && r.operation !== 'GetReplicationJobs').map((r) => r.operation);
-}
 
 describe('adopting a job made outside CloudFormation', () => {
   test('adopt, update, remove with the default RETAIN: the job is taken as it runs, changed in place, and kept', async () => {
@@ -125,57 +73,6 @@ describe('adopting a job made outside CloudFormation', () => {
     expect(emulator.jobs()).toEqual([]);
     expectNothingLeakedNothingLost(emulator, [cfn]);
   });
-
-  test.each([
-    ['RETAIN (the default)', undefined, false, 'retained'],
-    ['RETAIN (the default), the operation run with RetainExceptOnCreate', undefined, true, 'deleteSent'],
-    ['an explicit DESTROY', RemovalPolicy.DESTROY, false, 'deleteSent'],
-    ['an explicit DESTROY, the operation run with RetainExceptOnCreate', RemovalPolicy.DESTROY, true, 'deleteSent'],
-    ['RETAIN_ON_UPDATE_OR_DELETE (DeletionPolicy RetainExceptOnCreate)', RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, false, 'deleteSent'],
-  ])('adopt, then the stack\'s create rolls back, with %s: the job is kept and handed back unmarked', async (_, removalPolicy, retainExceptOnCreate, expected) => {
-    const existing = consoleJob();
-    const { cfn } = await stackWith({ removalPolicy });
-    expect((await cfn.create()).status).toBe('SUCCESS');
-
-    // Another resource of the stack failed: CloudFormation rolls back the job's successful Create.
-    const rollback = await cfn.rollbackCreate(cfn.logicalIds[0], { retainExceptOnCreate });
-    expect(rollback === 'retained' ? 'retained' : 'deleteSent').toBe(expected);
-    if (rollback !== 'retained') {
-      expectAnsweredInTime(rollback);
-      expect(rollback.status).toBe('SUCCESS');
-      expect(changesTo(existing.replicationJobId)).toEqual(['UpdateReplicationJob', 'UpdateReplicationJob']);
-      // Kept, and without the marker of a stack whose create failed, so that the next attempt can adopt it.
-      expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
-    } else {
-      expect(changesTo(existing.replicationJobId)).toEqual(['UpdateReplicationJob']);
-      expect(jobNamed(existing.replicationJobId)).toMatchObject({ frequency: 6 });
-    }
-    expect(emulator.jobs().map((j) => j.replicationJobId)).toEqual([existing.replicationJobId]);
-    expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(existing.replicationJobId)!]);
-  });
-
-  test('the adopting update fails: the Create fails, and its rollback neither deletes the job nor leaves it marked', async () => {
-    const existing = consoleJob();
-    // A short function timeout keeps the retries short.
-    const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY }, 10);
-    // The first listing works; then every update lands and its answer is lost, and SMS fails the look-up after them.
-    emulator.inject('GetReplicationJobs', { kind: 'delay', ms: 0 }, 1);
-    emulator.inject('GetReplicationJobs', { kind: 'error', error: 'InternalError' }, 1000);
-    emulator.inject('UpdateReplicationJob', { kind: 'loseAnswer', how: 'destroy' }, 1000);
-    const failed = await cfn.create();
-    emulator.clearFaults();
-    expectAnsweredInTime(failed);
-    expect(failed.status).toBe('FAILED');
-    expect(failed.physicalResourceId).not.toMatch(/^sms-job-/);
-    expect(jobNamed(existing.replicationJobId)?.description).toBe(`db ${adoptedMarkerOf(cfn, failed.event.RequestId)}`);
-
-    const rollback = await cfn.delete();
-    expectAnsweredInTime(rollback);
-    expect(rollback.status).toBe('SUCCESS');
-    expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
-    expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
-    expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(existing.replicationJobId)!]);
-  }, 120_000);
 
   test.each([
     ['the stack\'s status cannot be read (no permission): an explicit DESTROY keeps the job rather than guess',
@@ -234,26 +131,6 @@ describe('issue 27: adoption as the job\'s marker says, whatever the properties 
     // Kept, and handed back without the marker of the stack that is gone.
     expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
     expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(existing.replicationJobId)!]);
-  });
-
-  test('ADOPT (RETAIN), the stack\'s first create rolls back: the stack created again under the same name adopts the job again', async () => {
-    const existing = consoleJob();
-    const first = await stackWith();
-    const adopted = await first.cfn.create();
-    expect(adopted.status).toBe('SUCCESS');
-    // RETAIN: CloudFormation sends no Delete, and the job keeps the first stack's adopted marker.
-    expect(await first.cfn.rollbackCreate()).toBe('retained');
-    expect(jobNamed(existing.replicationJobId)?.description).toBe(`db ${adoptedMarkerOf(first.cfn, adopted.event.RequestId)}`);
-
-    const again = await stackWith();
-    expect(again.cfn.stackId).not.toBe(first.cfn.stackId);
-    const readopted = await again.cfn.create();
-    expectAnsweredInTime(readopted);
-    expect(readopted.status).toBe('SUCCESS');
-    expect(readopted.physicalResourceId).toBe(existing.replicationJobId);
-    expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
-    expect(jobNamed(existing.replicationJobId)?.description).toBe(`db ${adoptedMarkerOf(again.cfn, readopted.event.RequestId)}`);
-    expectNothingLeakedNothingLost(emulator, [first.cfn, again.cfn]);
   });
 });
 
