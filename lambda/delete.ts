@@ -104,12 +104,13 @@ const REMOVAL_BY_USER = ['DELETE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGR
 
 /**
  * Whether an adopted job, of a resource that says ExistingJob ADOPT, stays. It goes only when the user removes it:
- * ADOPT's default removal policy is RETAIN, so a Delete outside a rollback means an explicit DESTROY, and the stack is
- * being deleted or is cleaning up after an update that succeeded. A Delete in any other status is a rollback
- * (CloudFormation sends one with DESTROY, and with RetainExceptOnCreate whatever the policy), and the job stays. The
- * Delete event does not say which it is, so the stack's status is read (stack-status.ts), with retries until a lease
- * before the work deadline, which keeps the time to remove the job's marker or delete it. If it cannot be read, the
- * job stays (a job kept by mistake can be deleted by hand, a job deleted by mistake is gone with its history), and
+ * ADOPT's default DeletionPolicy, RetainExceptOnCreate, sends a Delete only in the rollback of the operation that
+ * created the resource, so a Delete outside a rollback means an explicit DESTROY, and the stack is being deleted or is
+ * cleaning up after an update that succeeded. A Delete in any other status is a rollback (CloudFormation sends one with
+ * DESTROY and RetainExceptOnCreate, and with the operation's RetainExceptOnCreate whatever the policy), and the job
+ * stays. The Delete event does not say which it is, so the stack's status is read (stack-status.ts), with retries until
+ * a lease before the work deadline, which keeps the time to remove the job's marker or delete it. If it cannot be read,
+ * the job stays (a job kept by mistake can be deleted by hand, a job deleted by mistake is gone with its history), and
  * the log says which job was kept and how to delete it.
  */
 async function keepsAdoptedJob(job: ReplicationJob, invocation: Invocation): Promise<boolean> {

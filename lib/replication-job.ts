@@ -195,7 +195,9 @@ export interface ReplicationJobProps {
    * an explicit `RemovalPolicy.DESTROY`, when it is removed from the stack or the stack is deleted (not when a nested
    * stack is deleted, which may be its parent's rollback).
    *
-   * @default - RemovalPolicy.RETAIN with `existingJob` set to `ADOPT`, otherwise RemovalPolicy.DESTROY
+   * @default - RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE with `existingJob` set to `ADOPT` (kept when removed, replaced
+   * or its stack deleted; when the stack operation that created it rolls back, an adopted job is kept and its marker
+   * removed, a job the resource made is deleted), otherwise RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
 
@@ -294,8 +296,11 @@ export class ReplicationJob extends ReplicationJobBase {
 
     const adopt = props.existingJob === ExistingJobPolicy.ADOPT;
 
-    // A job that existed before the stack is kept by default: nothing the stack did not make is lost by default.
-    const removalPolicy = props.removalPolicy ?? (adopt ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    // A job that existed before the stack is kept by default: nothing the stack did not make is lost by default. Not
+    // RETAIN but RETAIN_ON_UPDATE_OR_DELETE (DeletionPolicy RetainExceptOnCreate): when the operation that created the
+    // resource rolls back, CloudFormation sends its Delete, which keeps an adopted job and removes its marker (and
+    // deletes a job the resource made), so that no job is left marked by a resource that never came to exist.
+    const removalPolicy = props.removalPolicy ?? (adopt ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY);
     // The CfnResource itself is the child `Resource`, so that `job.node.defaultChild` is it (addPropertyOverride,
     // cfnOptions). Its path, and so its logical id, is the one a CustomResource's `Resource/Default` had: aws-cdk-lib
     // leaves `Default` out of logical ids.

@@ -74,11 +74,21 @@ describe('existingJob', () => {
     expect(Template.fromStack(explicit).toJSON()).toEqual(Template.fromStack(byDefault).toJSON());
   });
 
-  test('ADOPT reaches the handler, and retains the job by default', () => {
+  test('ADOPT reaches the handler, and retains the job by default except when the operation that created it rolls back', () => {
     const stack = new Stack(new App(), 'Jobs', { env });
     new ReplicationJob(stack, 'Db', { serverId: 's-1', seedReplicationTime: soon(), existingJob: ExistingJobPolicy.ADOPT });
     const job = jobOf(stack);
     expect(job.Properties.ExistingJob).toBe('ADOPT');
+    expect(job.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(job.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  test('ADOPT with an explicit RETAIN writes the earlier default, DeletionPolicy Retain', () => {
+    const stack = new Stack(new App(), 'Jobs', { env });
+    new ReplicationJob(stack, 'Db', {
+      serverId: 's-1', seedReplicationTime: soon(), existingJob: ExistingJobPolicy.ADOPT, removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const job = jobOf(stack);
     expect(job.DeletionPolicy).toBe('Retain');
     expect(job.UpdateReplacePolicy).toBe('Retain');
   });

@@ -21,7 +21,7 @@ beforeEach(() => {
 });
 
 describe('adopting a job made outside CloudFormation', () => {
-  test('adopt, update, remove with the default RETAIN: the job is taken as it runs, changed in place, and kept', async () => {
+  test('adopt, update, remove with the default RETAIN_ON_UPDATE_OR_DELETE: the job is taken as it runs, changed in place, and kept', async () => {
     const existing = consoleJob();
     const { cfn } = await stackWith();
 
