@@ -163,12 +163,23 @@ async function readingForWrite(checked: GuardSettings, operation: string): Promi
     return undefined;
   }
   if (Date.now() >= checked.readUntil) {
-    // Earlier attempts (SMS's retries) spent the time a reading and its write need: no attempt is sent, and the call
-    // ends at its own deadline with what SMS answered, which is not CloudFormation's doing.
+    // Earlier attempts (SMS's retries) spent the time a reading and its write need: no attempt is sent. A reading
+    // can still say that the stack has moved on (the event was cancelled while SMS throttled it), and the call then
+    // ends with EventCancelled at once. Otherwise, it ends at its own deadline with what SMS answered, which is not
+    // CloudFormation's doing (a failed reading included).
+    const late = await checked.reader.read(checked.workUntil).catch(() => undefined);
+    if (late && !mayWriteWhile(checked, late.status)) {
+      return late;
+    }
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, checked.workUntil - Date.now()) + 1000).unref());
     throw new NoTimeToReadError('No time was left to read the stack\'s status before another attempt.');
   }
   return checked.reader.read(checked.readUntil);
+}
+
+/** Whether the stack's status allows this invocation's writes: it goes forward, or, for an Update taken as a rollback, rolls back. */
+function mayWriteWhile(checked: GuardSettings, status: string): boolean {
+  return (checked.writesWhile ?? UPDATE_GOES_FORWARD).includes(status) || (!checked.writesWhile && isRollingBack(status));
 }
 
 /**
