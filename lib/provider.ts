@@ -40,9 +40,9 @@ export interface ReplicationJobProviderProps {
   /**
    * The role the provider's function runs as.
    *
-   * A role that takes policies (an `iam.Role`, or one imported with `mutable` set to `true`) gets the provider's policy
-   * attached, as the default role does. A role that takes none (imported with `mutable` set to `false`) gets nothing: the
-   * stack then creates no IAM role and no IAM policy, and a synth warning
+   * A role that takes policies (an `iam.Role`, or one imported as mutable) gets the provider's policy attached, as the
+   * default role does. A role that takes none (imported as immutable) gets nothing: the stack then creates no IAM role
+   * and no IAM policy, and a synth warning
    * (`cdk-sms-replication-job:providerRoleNotManaged`) lists the permissions the role must already have, including
    * `iam:PassRole` on each role the jobs name and, in a VPC, the network-interface actions. The role must trust
    * `lambda.amazonaws.com`.
@@ -64,9 +64,9 @@ export interface ReplicationJobProviderProps {
   readonly vpc?: ec2.IVpc;
 
   /**
-   * Where in `vpc` to place the function.
+   * Where in the VPC to place the function.
    *
-   * Needs `vpc`.
+   * Needs a VPC.
    *
    * @default - the VPC's private subnets
    */
@@ -75,9 +75,9 @@ export interface ReplicationJobProviderProps {
   /**
    * The security groups of the function's network interfaces; they must allow HTTPS out.
    *
-   * Needs `vpc`.
+   * Needs a VPC.
    *
-   * @default - with `vpc`, a security group that allows all outbound traffic
+   * @default - in a VPC, a security group that allows all outbound traffic
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
 
@@ -120,11 +120,23 @@ export interface ReplicationJobProviderProps {
  * and a log group. Built from L2 constructs so that Aspects, permission boundaries and cdk-nag see it.
  *
  * The first ReplicationJob of a stack creates it with default settings. To choose its role, VPC or log group, call
- * `ReplicationJobProvider.configure` before the stack's first ReplicationJob.
+ * its configure method before the stack's first ReplicationJob.
+ *
+ * @example
+ * import { App, Duration, Stack, aws_sqs as sqs } from 'aws-cdk-lib';
+ * import { ReplicationJob, ReplicationJobProvider } from 'cdk-sms-replication-job';
+ *
+ * const app = new App();
+ * const stack = new Stack(app, 'Migration', { env: { region: 'us-west-2' } });
+ *
+ * ReplicationJobProvider.configure(stack, {
+ *   deadLetterQueue: new sqs.Queue(stack, 'ProviderDeadLetters', { retentionPeriod: Duration.days(14) }),
+ * });
+ * new ReplicationJob(stack, 'DatabaseServer', { serverId: 's-12345678' });
  */
 export class ReplicationJobProvider extends Construct {
   /**
-   * Sets up the provider of the stack that holds `scope`, with your role, VPC or log group.
+   * Sets up the provider of the scope's stack, with your role, VPC or log group.
    *
    * Call it once per stack, before the stack's first ReplicationJob: the provider is shared by every job of the
    * stack, and the first job creates it. Its construct path and logical ids are the default provider's, so adding
@@ -164,8 +176,8 @@ export class ReplicationJobProvider extends Construct {
   public readonly _serviceToken: string;
 
   /**
-   * The provider's Lambda function, for a setting this library does not offer (an escape hatch): its
-   * `node.defaultChild` is the `lambda.CfnFunction`.
+   * The provider's Lambda function, for a setting this library does not offer (an escape hatch): the default child
+   * of its construct node is the `lambda.CfnFunction`.
    *
    * Its logical id is every job's ServiceToken: never replace it.
    */

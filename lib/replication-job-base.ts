@@ -6,8 +6,8 @@ import { IReplicationJob } from './replication-job';
  * What a replication job offers, whether it is declared in this stack or imported by its ID: EventBridge rules on
  * the events SMS publishes about it.
  *
- * The methods follow aws-cdk-lib's L2s (codebuild's `Project.onStateChange`, for one): each makes an `events.Rule`
- * under this construct, with the given id, from `events.OnEventOptions`.
+ * The methods follow aws-cdk-lib's L2s (the state-change method of codebuild's `Project`, for one): each makes an
+ * `events.Rule` under this construct, with the given id, from `events.OnEventOptions`.
  */
 export abstract class ReplicationJobBase extends Resource implements IReplicationJob {
   /**
@@ -23,7 +23,7 @@ export abstract class ReplicationJobBase extends Resource implements IReplicatio
    * The rule matches events from source `aws.sms` with that detail-type whose `detail.replication-job-id` is this
    * job's ID, and no other job's. `ReplicationJobEvent` has the fields of the event's detail for a target's input.
    * SMS documents no list of the values of `detail.state`, so no rule here matches one: to match a state you have
-   * seen in an event, add it with `options.eventPattern` (it is merged into this pattern).
+   * seen in an event, add it to the event pattern of the options (it is merged into this pattern).
    *
    * @param id the construct id of the rule, under this job
    * @param options the rule's target, name, description and any more of its pattern
@@ -43,9 +43,9 @@ export abstract class ReplicationJobBase extends Resource implements IReplicatio
   /**
    * Defines an EventBridge rule that matches this job's state changes that carry a new AMI (`detail.ami-id`).
    *
-   * The same events as `onStateChange`, narrowed with EventBridge's `exists` matcher to those whose detail has an
-   * `ami-id`, the field a replication run that made an AMI sets (the SMS User Guide's example launches an instance
-   * from it). `ReplicationJobEvent.amiId` passes the AMI's ID to a target.
+   * The same events as the state-change rule, narrowed with EventBridge's `exists` matcher to those whose detail has
+   * an `ami-id`, the field a replication run that made an AMI sets (the SMS User Guide's example launches an instance
+   * from it). The AMI ID field of `ReplicationJobEvent` passes the AMI's ID to a target.
    *
    * @param id the construct id of the rule, under this job
    * @param options the rule's target, name, description and any more of its pattern

@@ -77,22 +77,22 @@ export interface ReplicationJobProps {
    * The ID of the server to replicate, from the SMS server catalog (such as `s-12345678`).
    *
    * SMS allows one replication job per server. Changing it replaces the job: a job is created for the new server,
-   * then the old job is deleted. Give this or `server`, not both.
+   * then the old job is deleted. Give this or a server (`SmsServer`), not both.
    *
-   * @default - none: `server` names the server
+   * @default - none: a server (`SmsServer`) names the server
    */
   readonly serverId?: string;
 
   /**
-   * The server to replicate: `SmsServer.fromServerId('s-12345678')`, the same as `serverId`, or
-   * `SmsServer.fromVmName('web-01')`, found by the provider in the SMS server catalog at deploy time. Give this or
-   * `serverId`, not both.
+   * The server to replicate, named by its ID (the same as the server ID property) or by the name of its VM, which
+   * the provider finds in the SMS server catalog at deploy time (`SmsServer` shows both). Give this or the server ID,
+   * not both.
    *
    * A VM selector is resolved when the job is created and when the selector changes (an update that keeps it asks
-   * SMS nothing about it); a selector that then resolves to another server replaces the job, as a changed `serverId`
+   * SMS nothing about it); a selector that then resolves to another server replaces the job, as a changed server ID
    * does. The deployment fails, before anything is written to SMS, when no server or more than one matches.
    *
-   * @default - none: `serverId` names the server
+   * @default - none: the server ID property names the server
    */
   readonly server?: SmsServer;
 
@@ -103,8 +103,8 @@ export interface ReplicationJobProps {
    * to another stage months later) means "as soon as possible", like no time at all, and the provider sends SMS a time
    * a few minutes ahead. Once the job exists, changing this to a future time moves the start of the job's next
    * replication run; changing it to a past time, or removing it, changes nothing. Synthesis never depends on the day
-   * it runs: no warning appears or disappears with the calendar. With `existingJob` set to `ADOPT` a past
-   * time is expected: the adopted job keeps its schedule.
+   * it runs: no warning appears or disappears with the calendar. When an existing job is adopted
+   * (`ExistingJobPolicy.ADOPT`), a past time is expected: the adopted job keeps its schedule.
    *
    * @default - the first replication run starts as soon as SMS accepts the job, when it is created
    */
@@ -113,7 +113,7 @@ export interface ReplicationJobProps {
   /**
    * The time between consecutive replication runs, a whole number of hours from 1 to 24.
    *
-   * Cannot be combined with `runOnce` set to `true`.
+   * Not for a job that runs once (the run-once property): give one or the other.
    *
    * @default - not sent: SMS applies its own default
    */
@@ -140,7 +140,7 @@ export interface ReplicationJobProps {
    *
    * Without it no role is sent, and SMS uses its service-linked role `AWSServiceRoleForSMS`, which it creates itself
    * (the SMS User Guide's "Service-linked roles for AWS SMS"); the legacy `sms` role is no longer needed. The provider
-   * is allowed `iam:PassRole` on a role given here, to SMS only. With `encryptionKey`, the role is also granted what
+   * is allowed `iam:PassRole` on a role given here, to SMS only. With an encryption key, the role is also granted what
    * EBS needs of the key. It must be a role of the job's account: SMS receives only its name and looks it up there, so a
    * role whose account differs from the stack's is refused at synth (one whose account is a token is not checked).
    *
@@ -169,35 +169,35 @@ export interface ReplicationJobProps {
   /**
    * Whether the replication job produces encrypted AMIs.
    *
-   * @default - true when `encryptionKey` is given, otherwise false
+   * @default - true when an encryption key is given, otherwise false
    */
   readonly encrypted?: boolean;
 
   /**
    * The KMS key for replication jobs that produce encrypted AMIs, sent as its key ARN.
    *
-   * Implies `encrypted` set to `true`. With `role`, the role is granted what EBS needs of the key to encrypt the AMIs
+   * Implies encrypted AMIs. With a role, the role is granted what EBS needs of the key to encrypt the AMIs
    * (`kms:Decrypt`, `kms:DescribeKey`, `kms:GenerateDataKeyWithoutPlainText`, `kms:ReEncryptFrom`, `kms:ReEncryptTo`,
    * and `kms:CreateGrant` for AWS resources only), the way aws-cdk-lib grants a key: in the role's policy (a policy
-   * attached to an imported role, unless it was imported with `mutable` set to `false`); a key of another account also needs
-   * its own policy to allow the role. Without `role`, the key's policy must allow SMS's service-linked role (README,
-   * "A key without a role").
+   * attached to an imported role, unless it was imported as immutable); a key of another account also needs its own
+   * policy to allow the role. Without a role, the key's policy must allow SMS's service-linked role (README, "A key
+   * without a role").
    *
-   * @default - when `encrypted` is true, the account's default KMS key for EBS
+   * @default - for encrypted AMIs, the account's default KMS key for EBS
    */
   readonly encryptionKey?: kms.IKey;
 
   /**
    * What happens to the replication job when it is removed from the stack, or replaced.
    *
-   * AMIs that the job created are kept either way: deleting a job does not delete its AMIs. A job adopted with
-   * `existingJob` set to `ADOPT` is never deleted by a rollback, whatever this says; it is deleted only with
+   * AMIs that the job created are kept either way: deleting a job does not delete its AMIs. A job adopted
+   * (`ExistingJobPolicy.ADOPT`) is never deleted by a rollback, whatever this says; it is deleted only with
    * an explicit `RemovalPolicy.DESTROY`, when it is removed from the stack or the stack is deleted (not when a nested
    * stack is deleted, which may be its parent's rollback).
    *
-   * @default - RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE with `existingJob` set to `ADOPT` (kept when removed, replaced
-   * or its stack deleted; when the stack operation that created it rolls back, an adopted job is kept and its marker
-   * removed, a job the resource made is deleted), otherwise RemovalPolicy.DESTROY
+   * @default - RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE for an adopted job (`ExistingJobPolicy.ADOPT`: kept when
+   * removed, replaced or its stack deleted; when the stack operation that created it rolls back, an adopted job is
+   * kept and its marker removed, a job the resource made is deleted), otherwise RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
 
@@ -206,10 +206,10 @@ export interface ReplicationJobProps {
    *
    * With `ADOPT`, a job that carries no other CloudFormation resource's marker is taken over instead of created: it is
    * brought to these properties with UpdateReplicationJob and keeps its replication runs, schedule and AMIs. The
-   * create fails, leaving the job as it was, if its `runOnce` differs from this one or its state refuses updates. A
-   * seed time in the past is then expected: the job keeps its schedule. Keep `ADOPT` for as long as the job is in the
-   * stack: without it, the job is handled as one this resource made (removal policy DESTROY by default, deleted by a
-   * rollback). See the README, "Bringing an existing job under CloudFormation".
+   * create fails, leaving the job as it was, if it runs once and this one does not (or the reverse), or its state
+   * refuses updates. A seed time in the past is then expected: the job keeps its schedule. Keep `ADOPT` for as long as
+   * the job is in the stack: without it, the job is handled as one this resource made (removal policy DESTROY by
+   * default, deleted by a rollback). See the README, "Bringing an existing job under CloudFormation".
    *
    * @default ExistingJobPolicy.FAIL
    */
@@ -260,7 +260,7 @@ export class ReplicationJob extends ReplicationJobBase {
   public readonly replicationJobId: string;
 
   /**
-   * The ID of the server the job replicates, such as `s-12345678`: `serverId` itself, or, for a server named by its
+   * The ID of the server the job replicates, such as `s-12345678`: the server ID given, or, for a server named by its
    * VM, a token the provider resolves at deploy time.
    *
    * @attribute
@@ -342,7 +342,7 @@ export class ReplicationJob extends ReplicationJobBase {
   /**
    * Applies a removal policy to the replication job's custom resource.
    *
-   * The same as the `removalPolicy` prop, for code (such as Aspects) that sets it after construction.
+   * The same as the removal policy property, for code (such as Aspects) that sets it after construction.
    *
    * @param policy what happens to the job when it is removed from the stack, or replaced
    */

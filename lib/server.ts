@@ -2,12 +2,12 @@ import { Token } from 'aws-cdk-lib';
 import { validationError } from './private/errors';
 
 /**
- * Options of `SmsServer.fromVmName`: what narrows a VM name that several servers of the catalog share.
+ * Options of a server named by its VM (`SmsServer`): what narrows a VM name that several servers of the catalog share.
  */
 export interface VmNameOptions {
   /**
    * The name of the VM manager (the vCenter, SCVMM or Azure subscription the SMS connector reports) that holds the VM,
-   * as GetServers reports it in `vmServer.vmManagerName`.
+   * as the SMS API's GetServers reports it.
    *
    * @default - any VM manager: the name must then be unique in the whole catalog
    */
@@ -18,15 +18,25 @@ export interface VmNameOptions {
  * The server a ReplicationJob replicates: an SMS server id, or a VM the provider finds in the SMS server catalog at
  * deploy time.
  *
- * A VM selector (`fromVmName`) is resolved by the stack's provider when the job is created, or when the selector
- * changes: it reads the catalog (GetServers, every page), importing it first (ImportServerCatalog) when it is not
- * available, and fails the deployment, before anything is written to SMS, unless exactly one server matches.
+ * A VM selector (a server named by its VM) is resolved by the stack's provider when the job is created, or when the
+ * selector changes: it reads the catalog (GetServers, every page), importing it first (ImportServerCatalog) when it is
+ * not available, and fails the deployment, before anything is written to SMS, unless exactly one server matches.
+ *
+ * @example
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { ReplicationJob, SmsServer } from 'cdk-sms-replication-job';
+ *
+ * const app = new App();
+ * const stack = new Stack(app, 'Migration', { env: { region: 'us-west-2' } });
+ *
+ * new ReplicationJob(stack, 'DatabaseServer', { server: SmsServer.fromServerId('s-12345678') });
+ * new ReplicationJob(stack, 'WebServer', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-east' }) });
  */
 export class SmsServer {
   /**
    * The server with this id in the SMS server catalog, such as `s-12345678`.
    *
-   * The same as `serverId`: the template is the one `serverId` makes.
+   * The same as giving the job the server ID itself: the template is the same.
    *
    * @param serverId the id of the server, from the SMS server catalog (GetServers)
    */
@@ -38,8 +48,8 @@ export class SmsServer {
   }
 
   /**
-   * The server of the VM with this name, as the SMS connector reports it (GetServers `vmServer.vmName`), found by the
-   * provider at deploy time.
+   * The server of the VM with this name, as the SMS connector reports it (GetServers), found by the provider at
+   * deploy time.
    *
    * The provider needs `sms:GetServers` and `sms:ImportServerCatalog` for it, which the stack's provider policy then
    * gets. A catalog never imported (or expired, or deleted) is imported first, which takes time (README, "Naming the
@@ -58,21 +68,21 @@ export class SmsServer {
   }
 
   /**
-   * The server's id, when it was given (`fromServerId`).
+   * The server's id, when the server is named by its id.
    *
    * @default - none: the server is found by its VM at deploy time
    */
   public readonly serverId?: string;
 
   /**
-   * The VM's name, when the server is found by its VM (`fromVmName`).
+   * The VM's name, when the server is found by its VM.
    *
    * @default - none: the server is named by its id
    */
   public readonly vmName?: string;
 
   /**
-   * The VM manager that narrows `vmName`.
+   * The VM manager that narrows the VM name.
    *
    * @default - any VM manager
    */
