@@ -207,9 +207,10 @@ export interface ReplicationJobProps {
    * With `ADOPT`, a job that carries no other CloudFormation resource's marker is taken over instead of created: it is
    * brought to these properties with UpdateReplicationJob and keeps its replication runs, schedule and AMIs. The
    * create fails, leaving the job as it was, if it runs once and this one does not (or the reverse), or its state
-   * refuses updates. A seed time in the past is then expected: the job keeps its schedule. Keep `ADOPT` for as long as
-   * the job is in the stack: without it, the job is handled as one this resource made (removal policy DESTROY by
-   * default, deleted by a rollback). See the README, "Bringing an existing job under CloudFormation".
+   * refuses updates. A seed time in the past is then expected: the job keeps its schedule. The job's marker, not this
+   * property, says that it was adopted: with `ADOPT` removed later, removing the job or deleting the stack keeps it
+   * (and removes its marker). To delete an adopted job with its resource, keep `ADOPT` and set the removal policy to
+   * `RemovalPolicy.DESTROY`. See the README, "Bringing an existing job under CloudFormation".
    *
    * @default ExistingJobPolicy.FAIL
    */
