@@ -4,8 +4,9 @@
  * the account's CloudFormation API rate does when pipelines and `cdk deploy` share it. The handler reads its stack's
  * status before each SMS write (lambda/rollback.ts), so both rates bound a deploy.
  *
- * Measured for the shipped handler and, in the same run, for the handler of main before issue 22 (commit BEFORE,
- * bundled from git with the shipped build options): its status reads had the SDK's three attempts.
+ * Measured for the shipped handler and, in the same run, for two handlers of main bundled from git with the shipped
+ * build options: SMS_BACKOFF, whose status reads were retried until their deadline with the SMS backoff, and BEFORE,
+ * before issue 22, whose status reads had the SDK's three attempts.
  *
  *   npm run bench:describe-stacks   (runs these rows alone and rewrites their section of bench/RESULTS.md)
  */
@@ -22,6 +23,8 @@ import { deployEvents } from './throttling';
 
 /** main before issue 22: the handler whose status reads had the SDK's three attempts. */
 export const BEFORE = '7a7a987';
+/** main before DESCRIBE_STACKS: status reads retried until their deadline, with THROTTLED, the SMS backoff. */
+export const SMS_BACKOFF = 'e97666c';
 const REPO = path.resolve(__dirname, '..');
 const SHIPPED_BUILD: BuildOptions = JSON.parse(fs.readFileSync(path.join(REPO, 'scripts', 'handler-build.json'), 'utf8'));
 
@@ -69,7 +72,8 @@ const WARM_UP: Pick<EventTemplate, 'RequestType' | 'PhysicalResourceId'> = { Req
 /** Every rate for each handler: one pool of processes and one emulator per handler, as in throttling.ts. */
 export async function describeStacksMatrix(bench: HandlerBench, workDir: string, creates: EventTemplate[], servers: string[],
   progress: (message: string) => void): Promise<CfnRun[]> {
-  const handlers: Array<[string, string]> = [['new', HANDLER_SOURCES.ours], [`main ${BEFORE}`, await bundleAt(BEFORE, workDir)]];
+  const handlers: Array<[string, string]> = [['new', HANDLER_SOURCES.ours], [`main ${SMS_BACKOFF}`, await bundleAt(SMS_BACKOFF, workDir)],
+    [`main ${BEFORE}`, await bundleAt(BEFORE, workDir)]];
   const runs: CfnRun[] = [];
   for (const [name, file] of handlers) {
     const sms = await SmsEmulator.start({ servers });
@@ -142,7 +146,8 @@ export function renderDescribeStacks(runs: CfnRun[], note = ''): string {
     `${runs[0]?.events ?? 0} Creates at once, as in the SMS rows above (one process per event, each warmed by one unthrottled request, a batch after a second without requests), `
       + 'against the SMS emulator throttling above S requests per second and a DescribeStacks (test/harness/cfn-api.ts) throttling above C requests per second, '
       + 'which the handler reads before each SMS write. "new" is the shipped bundle; '
-      + `"main ${BEFORE}" is the handler of main before issue 22 (its status reads had the SDK's three attempts), bundled from git with the same build options and measured in this run, after "new". `
+      + `"main ${SMS_BACKOFF}" retried its status reads until their deadline with the SMS backoff (THROTTLED in lambda/retry.ts) before DESCRIBE_STACKS replaced it; `
+      + `"main ${BEFORE}" is the handler of main before issue 22 (its status reads had the SDK's three attempts). Both are bundled from git with the same build options and measured in this run, after "new". `
       + 'N / min(C, S) is the least time the batch can take: each Create needs one reading and one SMS request.',
     ...(note ? ['', note] : []), '',
     'Targets (✗ marks a miss): every Create succeeds, the last answer within 1.5 x N / min(C, S), at most 6 DescribeStacks per job on average, every job made once.', '',

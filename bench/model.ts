@@ -178,7 +178,7 @@ export function sharedAdaptive(start: number): ModelStrategy {
 }
 
 /** Runs `f` with Math.random drawing from `random`, so that lambda/retry.ts's own jitter is reproducible here. */
-function withRandom<T>(random: () => number, f: () => T): T {
+export function withRandom<T>(random: () => number, f: () => T): T {
   const original = Math.random;
   Math.random = random;
   try {

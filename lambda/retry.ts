@@ -18,6 +18,22 @@ export type Backoff = (retry: number) => number;
  */
 export const THROTTLED: Backoff = (retry) => jitter(Math.min(20_000, 3000 * 2 ** (retry - 1)), 0.3);
 
+/**
+ * After CloudFormation throttles DescribeStacks (stack-status.ts): a window that starts at 6 s and doubles to 24 s, then
+ * shrinks by 30% with each further throttle down to 1 s, waiting a random 30-100% of it.
+ *
+ * Every event of a deployment reads its stack's status once before its first SMS write, against an account-wide rate
+ * that pipelines polling their stacks and `cdk deploy` share: the first burst meets a rate that others have already
+ * used. The growing windows spread that burst over half a minute; a client throttled many times has waited long
+ * enough that most of the batch has its reading, and coming back sooner takes the rate the others left idle (a
+ * backoff by throttle count cannot see that directly, but the count grows with the time spent). In the model
+ * (bench/DESCRIBE-STACKS-MODEL.md), 50 reads at 1 a second end within 1.42 x the 50 s they need, with 5.3 requests
+ * each; THROTTLED, which these reads used before, takes 1.91 x, and no exponential backoff of the 216 tried meets
+ * both 1.5 x and 6 requests.
+ */
+export const DESCRIBE_STACKS: Backoff = (retry) =>
+  jitter(retry <= 3 ? 6000 * 2 ** (retry - 1) : Math.max(1000, 24_000 * 0.7 ** (retry - 3)), 0.3);
+
 /** After a 5xx, a timeout or a network error (nothing says SMS is busy): full jitter from 200 ms, doubling up to 8 s. */
 export const FAILED: Backoff = (retry) => jitter(Math.min(8000, 200 * 2 ** retry), 0);
 

@@ -8,7 +8,7 @@
  * keeps its latest reading, which a write may reuse while the write lease allows (rollback.ts).
  */
 import type { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { Backoff, FAILED, ProviderError, THROTTLED } from './retry';
+import { Backoff, DESCRIBE_STACKS, FAILED, ProviderError } from './retry';
 
 /**
  * Created on first use, once per Lambda container, and loaded then: the client's modules are a third of the bundle,
@@ -28,6 +28,13 @@ function cloudFormationClient(): NonNullable<typeof client> {
 
 /** The longest one DescribeStacks attempt may take before it is given up and tried again. */
 const ATTEMPT_MS = 5000;
+
+/**
+ * The last attempt is sent at least this long before the read's deadline: a backoff that would wait past that point
+ * is cut short to it, so that a read retries until its deadline rather than until a wait no longer fits (an Update's
+ * first reading has only a lease, 10 s, and the DescribeStacks windows grow to 24 s).
+ */
+const LAST_ATTEMPT_MS = 1000;
 
 /** One reading of the stack. */
 export interface Reading {
@@ -67,7 +74,7 @@ export class StackStatusError extends ProviderError {
 export class StatusReader {
   private latest?: Reading;
 
-  constructor(private readonly stackId: string, private readonly backoff: { throttled: Backoff; failed: Backoff } = { throttled: THROTTLED, failed: FAILED }) {}
+  constructor(private readonly stackId: string, private readonly backoff: { throttled: Backoff; failed: Backoff } = { throttled: DESCRIBE_STACKS, failed: FAILED }) {}
 
   /** Whether any reading was had in this invocation. */
   hasRead(): boolean {
@@ -81,7 +88,8 @@ export class StatusReader {
 
   /**
    * The stack's status, read before `deadline` (epoch ms): throttling, 5xx, timeouts and network errors are retried
-   * with backoff until then; AccessDenied, and a stack that does not exist, are not. Throws StackStatusError.
+   * with backoff until then, the last attempt sent LAST_ATTEMPT_MS before it; AccessDenied, and a stack that does not
+   * exist, are not. Throws StackStatusError.
    */
   async read(deadline: number): Promise<Reading> {
     const started = Date.now();
@@ -115,10 +123,11 @@ export class StatusReader {
         clearTimeout(timer);
       }
       const wait = last.failure === 'throttled' ? this.backoff.throttled(++throttles) : this.backoff.failed(++failures);
-      if (Date.now() + wait >= deadline) {
+      const lastAttempt = deadline - LAST_ATTEMPT_MS;
+      if (Date.now() >= lastAttempt) {
         throw this.failed(last, attempt, started);
       }
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, lastAttempt - Date.now())));
     }
   }
 

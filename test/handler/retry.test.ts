@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetReplicationJobsCommand, SMSClient } from '@aws-sdk/client-sms';
 import type { RetryErrorInfo } from '@smithy/types';
-import { FAILED, THROTTLED, UntilDeadlineRetryStrategy, isRetryable, retryAfterMs } from '../../lambda/retry';
+import { DESCRIBE_STACKS, FAILED, THROTTLED, UntilDeadlineRetryStrategy, isRetryable, retryAfterMs } from '../../lambda/retry';
 import { DeadlineError } from '../../lambda/errors';
 import { call } from '../../lambda/sms';
 import { SmsEmulator } from '../harness/sms-emulator';
@@ -41,6 +41,21 @@ describe('backoff', () => {
       expect(THROTTLED(30)).toBeLessThanOrEqual(20_000);
       expect(FAILED(30)).toBeLessThanOrEqual(8000);
     }
+  });
+
+  test('after CloudFormation throttles DescribeStacks: 30-100% of a window from 6 s doubling to 24 s, then shrinking by 30% to 1 s', () => {
+    const windows = [6000, 12_000, 24_000, 16_800, 11_760, 8232, 5762.4, 4033.68, 2823.576, 1976.5032, 1383.55224, 1000, 1000];
+    for (let i = 0; i < 200; i++) {
+      windows.forEach((window, index) => {
+        const wait = DESCRIBE_STACKS(index + 1);
+        expect(wait).toBeGreaterThanOrEqual(0.3 * window - 1e-6);
+        expect(wait).toBeLessThanOrEqual(window + 1e-6);
+      });
+    }
+    // The waits spread over the whole range, not only its ends.
+    const first = Array.from({ length: 2000 }, () => DESCRIBE_STACKS(1));
+    expect(first.filter((w) => w < 3000).length).toBeGreaterThan(450);
+    expect(first.filter((w) => w > 5000).length).toBeGreaterThan(200);
   });
 
   test('Retry-After is read as delay-seconds or an HTTP date', () => {
