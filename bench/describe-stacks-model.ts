@@ -9,22 +9,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DESCRIBE_STACKS, THROTTLED } from '../lambda/retry';
-import { ModelStrategy, batch, grid, withRandom } from './model';
+import { Cell, EVENTS, ModelStrategy, SEEDS, cell, fromBackoff, grid } from './model';
 
-const EVENTS = 50;
-const SEEDS = 200;
 /** DescribeStacks rates, requests a second: issue 22's 1 and 3, and 2 between them. */
 const RATES = [1, 2, 3];
 const MAX_RATIO = 1.5;
 const MAX_REQUESTS = 6;
-
-interface Cell {
-  readonly rate: number;
-  /** The 90th percentile of the last answer, over N / R. */
-  readonly timeRatio: number;
-  /** Requests per event, on average. */
-  readonly requests: number;
-}
 
 interface Row {
   readonly strategy: ModelStrategy;
@@ -34,22 +24,9 @@ interface Row {
 }
 
 function evaluate(strategy: ModelStrategy, rates = RATES): Row {
-  const cells = rates.map((rate) => {
-    const runs = Array.from({ length: SEEDS }, (_, seed) => batch(EVENTS, rate, strategy, seed + 1));
-    const times = runs.map((r) => r.lastAnswer).sort((a, b) => a - b);
-    return {
-      rate,
-      timeRatio: times[Math.ceil(0.9 * SEEDS) - 1] / (EVENTS / rate),
-      requests: runs.reduce((sum, r) => sum + r.requestsPerEvent, 0) / SEEDS,
-    };
-  });
+  const cells = rates.map((rate) => cell(strategy, rate));
   const one = cells.find((c) => c.rate === 1)!;
   return { strategy, cells, atOne: Math.max(one.timeRatio / MAX_RATIO, one.requests / MAX_REQUESTS) };
-}
-
-/** A backoff of lambda/retry.ts, drawing from the model's generator. */
-function shipped(name: string, backoff: (retry: number) => number): ModelStrategy {
-  return { name, independent: true, wait: (t) => withRandom(t.random, () => backoff(t.retry)) / 1000 };
 }
 
 /**
@@ -115,8 +92,8 @@ function render(rows: Row[], searches: Array<{ title: string; rows: Row[] }>, se
 
 function main(): void {
   const started = Date.now();
-  const rows = [shipped('shipped: DESCRIBE_STACKS (lambda/retry.ts)', DESCRIBE_STACKS),
-    shipped('before: THROTTLED, the SMS backoff (lambda/retry.ts)', THROTTLED)].map((s) => evaluate(s));
+  const rows = [fromBackoff('shipped: DESCRIBE_STACKS (lambda/retry.ts)', DESCRIBE_STACKS),
+    fromBackoff('before: THROTTLED, the SMS backoff (lambda/retry.ts)', THROTTLED)].map((s) => evaluate(s));
   const search = (strategies: ModelStrategy[]) => strategies.map((s) => evaluate(s, [1]))
     .sort((a, b) => a.atOne - b.atOne)
     .map((r, i) => (i < 5 || r.atOne <= 1 ? evaluate(r.strategy) : r));

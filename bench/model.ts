@@ -115,13 +115,14 @@ export function batch(events: number, rate: number, strategy: ModelStrategy, see
   return { lastAnswer, requestsPerEvent: requests / events };
 }
 
-/** The shipped strategy: lambda/retry.ts's THROTTLED backoff itself, drawing from the model's generator. */
+/** A backoff of lambda/retry.ts (milliseconds by retry number) itself, drawing from the model's generator. */
+export function fromBackoff(name: string, backoff: (retry: number) => number): ModelStrategy {
+  return { name, independent: true, wait: (t) => withRandom(t.random, () => backoff(t.retry)) / 1000 };
+}
+
+/** The shipped strategy: lambda/retry.ts's THROTTLED backoff itself. */
 export function shipped(): ModelStrategy {
-  return {
-    name: 'shipped (lambda/retry.ts): window 3 s doubling to 20 s, wait 30-100% of it',
-    independent: true,
-    wait: (t) => withRandom(t.random, () => THROTTLED(t.retry)) / 1000,
-  };
+  return fromBackoff('shipped (lambda/retry.ts): window 3 s doubling to 20 s, wait 30-100% of it', THROTTLED);
 }
 
 /** Exponential backoff: a window from `base` seconds growing by `growth` up to `cap`, waiting `floor`-100% of it. */
@@ -178,7 +179,7 @@ export function sharedAdaptive(start: number): ModelStrategy {
 }
 
 /** Runs `f` with Math.random drawing from `random`, so that lambda/retry.ts's own jitter is reproducible here. */
-export function withRandom<T>(random: () => number, f: () => T): T {
+function withRandom<T>(random: () => number, f: () => T): T {
   const original = Math.random;
   Math.random = random;
   try {
@@ -192,24 +193,35 @@ export const EVENTS = 50;
 export const RATES = [10, 5, 2, 1];
 export const SEEDS = 200;
 
-/** One strategy at every rate: the 90th percentile (of SEEDS batches) of the last answer over N/R, and mean requests. */
+/** One strategy at one rate, over `seeds` batches of EVENTS. */
+export interface Cell {
+  readonly rate: number;
+  /** The 90th percentile of the last answer, over N/R. */
+  readonly timeRatio: number;
+  /** Requests per event, on average. */
+  readonly requests: number;
+}
+
+export function cell(strategy: ModelStrategy, rate: number, seeds = SEEDS): Cell {
+  const runs = Array.from({ length: seeds }, (_, seed) => batch(EVENTS, rate, strategy, seed + 1));
+  const times = runs.map((r) => r.lastAnswer).sort((a, b) => a - b);
+  return {
+    rate,
+    timeRatio: times[Math.ceil(0.9 * seeds) - 1] / (EVENTS / rate),
+    requests: runs.reduce((sum, r) => sum + r.requestsPerEvent, 0) / seeds,
+  };
+}
+
+/** One strategy at every rate. */
 export interface Row {
   readonly strategy: ModelStrategy;
-  readonly cells: { rate: number; timeRatio: number; requests: number }[];
+  readonly cells: Cell[];
   /** The larger of (time ratio / 1.5) and (requests / 4) at the worst rate: at most 1 meets both targets. */
   readonly worst: number;
 }
 
 export function evaluate(strategy: ModelStrategy, seeds = SEEDS): Row {
-  const cells = RATES.map((rate) => {
-    const runs = Array.from({ length: seeds }, (_, seed) => batch(EVENTS, rate, strategy, seed + 1));
-    const times = runs.map((r) => r.lastAnswer).sort((a, b) => a - b);
-    return {
-      rate,
-      timeRatio: times[Math.ceil(0.9 * seeds) - 1] / (EVENTS / rate),
-      requests: runs.reduce((sum, r) => sum + r.requestsPerEvent, 0) / seeds,
-    };
-  });
+  const cells = RATES.map((rate) => cell(strategy, rate, seeds));
   return { strategy, cells, worst: Math.max(...cells.map((c) => Math.max(c.timeRatio / 1.5, c.requests / 4))) };
 }
 

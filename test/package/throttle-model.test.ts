@@ -2,7 +2,7 @@
  * bench/model.ts stands in for fifty Lambda invocations in bench/MODEL.md, so its loop and its limiter must reproduce
  * what can be worked out by hand (MODEL.md, "Why R = 1 is the hard case").
  */
-import { ModelStrategy, Throttled, batch, oracleRandom, withRandom } from '../../bench/model';
+import { ModelStrategy, Throttled, batch, cell, fromBackoff, oracleRandom } from '../../bench/model';
 import { DESCRIBE_STACKS, THROTTLED } from '../../lambda/retry';
 
 const EVENTS = 50;
@@ -36,14 +36,8 @@ test('the limiter lets at most R requests a second through: N events take at lea
 test('in the model, DESCRIBE_STACKS meets issue 22\'s targets at 1 request a second, and the SMS backoff it replaced does not', () => {
   // bench/DESCRIBE-STACKS-MODEL.md: fifty reads at 1 a second, the 90th percentile of the last answer within 1.5 x 50 s
   // and at most 6 requests each on average, over the same 200 seeds.
-  const measure = (backoff: (retry: number) => number) => {
-    const strategy: ModelStrategy = { name: 'lambda/retry.ts', independent: true, wait: (t) => withRandom(t.random, () => backoff(t.retry)) / 1000 };
-    const runs = Array.from({ length: 200 }, (_, seed) => batch(EVENTS, 1, strategy, seed + 1));
-    const times = runs.map((r) => r.lastAnswer).sort((a, b) => a - b);
-    return { ratio: times[179] / EVENTS, requests: runs.reduce((sum, r) => sum + r.requestsPerEvent, 0) / runs.length };
-  };
-  const shipped = measure(DESCRIBE_STACKS);
-  expect(shipped.ratio).toBeLessThanOrEqual(1.5);
+  const shipped = cell(fromBackoff('DESCRIBE_STACKS', DESCRIBE_STACKS), 1, 200);
+  expect(shipped.timeRatio).toBeLessThanOrEqual(1.5);
   expect(shipped.requests).toBeLessThanOrEqual(6);
-  expect(measure(THROTTLED).ratio).toBeGreaterThan(1.5);
+  expect(cell(fromBackoff('THROTTLED', THROTTLED), 1, 200).timeRatio).toBeGreaterThan(1.5);
 });
