@@ -7,6 +7,7 @@ import { NoJobMadeError, RefusedError, isServiceAnswer, wasRefusedOutright } fro
 import type { Invocation } from './invocation';
 import { adopt, changesFor, sendUpdate } from './job-update';
 import { Marker, describedWithMarker, isAdoptedBy, isMadeBy, isOwnedBy, markerOf, parseMarker } from './ownership';
+import { jobPhysicalId } from './physical-id';
 import { InvalidPropertyError, JobProperties } from './properties';
 import { nextRunStart, seedForCreate } from './seed';
 import { jobOfServer } from './sms';
@@ -31,7 +32,8 @@ export function createMadeNoJob(e: unknown): boolean {
 /**
  * Creates the server's job, or adopts the one this resource created already: CloudFormation and Lambda may deliver
  * an event twice, an answer from SMS may be lost after the job was made, and a job kept by RETAIN may be added back.
- * The job carries `marker`, whose token names this event.
+ * The job carries `marker`, whose token names this event. Answers the job's physical id (physical-id.ts): the id of a
+ * job it made or that this resource made before, with `/adopted` for a job adopted from outside CloudFormation.
  */
 export async function createOrAdopt(props: JobProperties, marker: Marker, invocation: Invocation): Promise<string> {
   if (props.existingJob === 'ADOPT') {
@@ -58,7 +60,7 @@ export async function createOrAdopt(props: JobProperties, marker: Marker, invoca
     if (!created.replicationJobId) {
       throw new Error('CreateReplicationJob answered without a replicationJobId.');
     }
-    return created.replicationJobId;
+    return jobPhysicalId(created.replicationJobId, false);
   } catch (e) {
     const exists = (e as Error).name === 'ReplicationJobAlreadyExistsException';
     if (!exists && wasRefusedOutright(e)) {
@@ -130,7 +132,7 @@ async function adoptFromOutside(job: ReplicationJob, props: JobProperties, marke
       throw e;
     }
   }
-  return jobId;
+  return jobPhysicalId(jobId, true);
 }
 
 /**

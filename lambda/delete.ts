@@ -14,7 +14,8 @@ import { selectorOf } from './server';
 import { allJobs, isLive, jobById, jobOfServer } from './sms';
 
 /**
- * Deletes the job. A job already gone is fine. The id of a Create that SMS refused names no job: nothing to do, and no
+ * Deletes the job. A job already gone is fine. A job this resource made is deleted with one SMS request; an adopted one
+ * (its physical id says so) is read first, for its marker. The id of a Create that SMS refused names no job: nothing to do, and no
  * SMS call that could fail the same way and leave the rollback stuck. The id of a Create whose outcome is unknown
  * names the event: if SMS made the job but its answer was lost, the job carries that event's token, and only such a
  * job is deleted, never one a later event of this resource made or adopted. A job this resource adopted (ExistingJob
@@ -26,8 +27,15 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
   const id = parsePhysicalId(physicalId);
   switch (id.kind) {
     case 'job': {
-      // Only the job's marker says whether it was adopted, whatever the properties say now (existingJob ADOPT may
-      // have been removed since): read it on every Delete, one GetReplicationJobs.
+      if (!id.adopted && !adoptsExistingJob(event.ResourceProperties)) {
+        // A job this resource made: its physical id would end in /adopted had the resource adopted it, whatever the
+        // template says now (physical-id.ts). One SMS request, so that a stack's deletion under throttling costs what
+        // its jobs' DeleteReplicationJobs cost (issue 32).
+        await deleteJob(id.jobId, invocation);
+        break;
+      }
+      // An adopted job, or one that ExistingJob ADOPT may have adopted before its id said so: its marker decides,
+      // whatever the properties say now (existingJob ADOPT may have been removed since).
       const job = await jobById(invocation, id.jobId, invocation.budget.work);
       if (job && isAdoptedBy(job.description, owner)) {
         if (!adoptsExistingJob(event.ResourceProperties)) {

@@ -24,7 +24,7 @@ import { onDelete } from './delete';
 import { RefusedError, describeError } from './errors';
 import { Invocation } from './invocation';
 import { eventMarker } from './ownership';
-import { failedCreateId } from './physical-id';
+import { failedCreateId, jobIdOf } from './physical-id';
 import { decodeProperties } from './properties';
 import { Plan, follow, planOf } from './rollback';
 import { resolveServers } from './server';
@@ -52,12 +52,13 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     await follow(plan, event, invocation);
     // A server named by its VM is found now, after the plan and before any write (server.ts).
     const resolved = await resolveServers(event, invocation);
-    const jobId = await dispatch(resolved.event, plan, invocation);
-    const data: Record<string, string> = { ReplicationJobId: jobId };
+    const physicalId = await dispatch(resolved.event, plan, invocation);
+    // The job's id, which the construct's replicationJobId reads (Fn::GetAtt): the physical id may say more (physical-id.ts).
+    const data: Record<string, string> = { ReplicationJobId: jobIdOf(physicalId) ?? physicalId };
     if (resolved.serverId !== undefined) {
       data.ServerId = resolved.serverId;
     }
-    answer = { status: 'SUCCESS', physicalResourceId: jobId, data };
+    answer = { status: 'SUCCESS', physicalResourceId: physicalId, data };
   } catch (e) {
     answer = {
       status: 'FAILED',

@@ -7,6 +7,7 @@ import { ReplicationJob, UpdateReplicationJobCommand, UpdateReplicationJobComman
 import { RefusedError } from './errors';
 import type { Invocation } from './invocation';
 import { Marker, describedWithMarker, parseMarker } from './ownership';
+import { jobPhysicalId } from './physical-id';
 import { JobProperties } from './properties';
 import { nextRunStart } from './seed';
 
@@ -21,7 +22,8 @@ export const KEEP_EVERY_AMI = 0;
  * a rollback back to the old server), bringing it to the template's properties. A job that already matches is left
  * alone, so that a second delivery costs no update SMS might refuse in the job's state. With `retoken`, the job is
  * marked with the adopting event's token (an update of its description if the token differs): a cleanup Delete of an
- * earlier failed Create's id then no longer takes it for that Create's job.
+ * earlier failed Create's id then no longer takes it for that Create's job. Answers the job's physical id, `/adopted`
+ * when its marker says it was adopted from outside CloudFormation.
  */
 export async function adopt(job: ReplicationJob, props: JobProperties, event: Marker, invocation: Invocation,
   options: { retoken: boolean }): Promise<string> {
@@ -34,7 +36,7 @@ export async function adopt(job: ReplicationJob, props: JobProperties, event: Ma
   if (input) {
     await sendUpdate(input, invocation);
   }
-  return jobId;
+  return jobPhysicalId(jobId, marker.adopted);
 }
 
 /**

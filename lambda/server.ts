@@ -10,7 +10,7 @@ import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Serv
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { NoJobMadeError, RefusedError } from './errors';
 import type { Invocation } from './invocation';
-import { isJobId } from './physical-id';
+import { jobIdOf } from './physical-id';
 import { InvalidPropertyError } from './properties';
 import { isLive, jobById } from './sms';
 
@@ -91,8 +91,8 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
   if (!selector && !oldSelector) {
     return { event };
   }
-  const jobId = event.PhysicalResourceId;
-  const job = (oldSelector && isJobId(jobId)) ? await jobById(invocation, jobId, invocation.budget.work) : undefined;
+  const jobId = jobIdOf(event.PhysicalResourceId);
+  const job = (oldSelector && jobId) ? await jobById(invocation, jobId, invocation.budget.work) : undefined;
   const jobServer = job && isLive(job) ? job.serverId : undefined;
   let serverId: string | undefined;
   if (selector) {

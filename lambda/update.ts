@@ -10,7 +10,7 @@ import { JobNotRecreatedError, describeError } from './errors';
 import type { Invocation } from './invocation';
 import { KEEP_EVERY_AMI, adopt, changesFor, markerToKeep, refuseRunOnceChange, sendUpdate } from './job-update';
 import { Marker, isAdoptedBy, isOwnedBy } from './ownership';
-import { isJobId } from './physical-id';
+import { jobIdOf } from './physical-id';
 import { InvalidPropertyError, JobProperties, decodeProperties, serverIdOf } from './properties';
 import { nextRunStart } from './seed';
 import { allJobs, isLive, liveJobOf } from './sms';
@@ -23,9 +23,12 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
   options: { rollingBack: boolean } = { rollingBack: false }): Promise<string> {
   const props = decodeProperties(event.ResourceProperties);
   const old = decodeOldProperties(event.OldResourceProperties);
-  const jobId = event.PhysicalResourceId;
+  // The physical id (physical-id.ts) names the job, and says whether it was adopted; it is answered unchanged unless the
+  // job changes.
+  const physicalId = event.PhysicalResourceId;
+  const jobId = jobIdOf(physicalId);
 
-  if (props.serverId !== old.serverId || !isJobId(jobId)) {
+  if (props.serverId !== old.serverId || jobId === undefined) {
     // A job belongs to one server: replace it. Returning a different PhysicalResourceId makes CloudFormation send
     // Delete for the old job once the whole stack update has succeeded, and skip it if the update rolls back.
     // Look before creating: during a rollback the server's job is this resource's own old job, to keep and bring
@@ -33,22 +36,22 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
     // One listing serves both servers: the new one's job, and a stray job on the old one.
     const jobs = await allJobs(invocation, invocation.budget.work);
     const own = liveJobOf(jobs, props.serverId);
-    if (options.rollingBack && isJobId(jobId) && !(own && isOwnedBy(own.description, marker.owner))) {
+    if (options.rollingBack && jobId !== undefined && !(own && isOwnedBy(own.description, marker.owner))) {
       // A rollback brings the resource back to a server it held a job on, and finds that job. An Update that finds
       // none while the stack rolls back is a forward replacement Lambda delivered late or twice (its answer goes
       // nowhere): a job made now would be one CloudFormation never learns of, holding the server. Answer the id the
       // stack holds instead.
       console.warn(JSON.stringify({ message: 'the stack is rolling back and the server has no job of this resource: no job is made',
         serverId: props.serverId, replicationJobId: jobId }));
-      return jobId;
+      return physicalId;
     }
     // Coming from a failed Create's id, the job is marked with this event's token, so that the cleanup Delete of that
     // id (which deletes only the job that Create made) leaves it.
     const replacement = own && isOwnedBy(own.description, marker.owner)
-      ? await adopt(own, props, marker, invocation, { retoken: !isJobId(jobId) })
+      ? await adopt(own, props, marker, invocation, { retoken: jobId === undefined })
       : await createOrAdopt(props, marker, invocation);
     if (old.serverId !== undefined && old.serverId !== props.serverId) {
-      await deleteStrayJob(liveJobOf(jobs, old.serverId), [jobId, replacement], marker.owner, invocation);
+      await deleteStrayJob(liveJobOf(jobs, old.serverId), [jobId, jobIdOf(replacement)], marker.owner, invocation);
     }
     return replacement;
   }
@@ -56,7 +59,7 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
   if (old.decoded && !holdsChanges(old.decoded, props)) {
     // Only CloudFormation's own properties (ServiceToken, ServiceTimeout) or the spelling of a default changed.
     console.log(JSON.stringify({ message: 'nothing SMS holds has changed: no SMS call', replicationJobId: jobId }));
-    return jobId;
+    return physicalId;
   }
 
   // Compare with the job itself, not OldResourceProperties, so that the rollback of a refused update (old and new
@@ -77,7 +80,7 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
       return createAgain(jobId, props, marker, invocation);
     }
   }
-  return jobId;
+  return physicalId;
 }
 
 /**
@@ -133,7 +136,7 @@ async function createAgain(goneJobId: string, props: JobProperties, marker: Mark
  * Update, old and new swapped) is the last event that can see it. A job CloudFormation knows (the physical id, during
  * a forward replacement) is left to CloudFormation's cleanup Delete. Best effort: the rollback itself must not fail.
  */
-async function deleteStrayJob(job: ReplicationJob | undefined, knownIds: string[], owner: string, invocation: Invocation): Promise<void> {
+async function deleteStrayJob(job: ReplicationJob | undefined, knownIds: Array<string | undefined>, owner: string, invocation: Invocation): Promise<void> {
   const id = job?.replicationJobId;
   if (!id || !isOwnedBy(job.description, owner) || knownIds.includes(id)) {
     return;

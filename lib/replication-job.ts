@@ -336,7 +336,8 @@ export class ReplicationJob extends ReplicationJobBase {
     }
     this.applyRemovalPolicy(removalPolicy);
 
-    this.replicationJobId = resource.ref;
+    // The attribute, not Ref: the physical id of an adopted job says so after the job's id (lambda/physical-id.ts).
+    this.replicationJobId = Token.asString(resource.getAtt('ReplicationJobId'));
     this.serverId = server.serverId ?? Token.asString(resource.getAtt('ServerId'));
   }
 

@@ -296,14 +296,15 @@ describe('properties', () => {
 });
 
 describe('attributes and imports', () => {
-  test('replicationJobId is a token that resolves to the custom resource\'s Ref', () => {
+  test('replicationJobId is a token that resolves to the custom resource\'s ReplicationJobId attribute, not its Ref', () => {
     const stack = newStack();
     const job = new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
     expect(Token.isUnresolved(job.replicationJobId)).toBe(true);
     new CfnOutput(stack, 'JobId', { value: job.replicationJobId });
     const template = Template.fromStack(stack);
     const [logicalId] = Object.keys(template.findResources('Custom::SmsReplicationJob'));
-    template.hasOutput('JobId', { Value: { Ref: logicalId } });
+    // The physical id of an adopted job ends in /adopted (lambda/physical-id.ts); the attribute is the job's id alone.
+    template.hasOutput('JobId', { Value: { 'Fn::GetAtt': [logicalId, 'ReplicationJobId'] } });
   });
 
   test('fromReplicationJobId refers to an existing job', () => {

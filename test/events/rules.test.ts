@@ -40,20 +40,21 @@ function smsEvent(jobId: string, options: { ami?: boolean; source?: string; deta
   };
 }
 
-/** The job's ID in place of each `{"Ref": <logical id>}` of the job, as CloudFormation deploys it; other intrinsics throw. */
-function resolveJobRef(value: unknown, logicalId: string, jobId: string): unknown {
+/** The job's ID in place of each `{"Fn::GetAtt": [<logical id>, "ReplicationJobId"]}` of the job, as CloudFormation deploys it; other intrinsics throw. */
+function resolveJobId(value: unknown, logicalId: string, jobId: string): unknown {
   if (Array.isArray(value)) {
-    return value.map((v) => resolveJobRef(v, logicalId, jobId));
+    return value.map((v) => resolveJobId(v, logicalId, jobId));
   }
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value);
     if (entries.length === 1 && (entries[0][0] === 'Ref' || entries[0][0].startsWith('Fn::'))) {
-      if (entries[0][0] === 'Ref' && entries[0][1] === logicalId) {
+      const [name, args] = entries[0];
+      if (name === 'Fn::GetAtt' && Array.isArray(args) && args[0] === logicalId && args[1] === 'ReplicationJobId') {
         return jobId;
       }
       throw new Error(`unexpected intrinsic in the event pattern: ${JSON.stringify(value)}`);
     }
-    return Object.fromEntries(entries.map(([k, v]) => [k, resolveJobRef(v, logicalId, jobId)]));
+    return Object.fromEntries(entries.map(([k, v]) => [k, resolveJobId(v, logicalId, jobId)]));
   }
   return value;
 }
@@ -70,11 +71,11 @@ function synth(configure?: (job: IReplicationJob, stack: Stack) => void) {
   }
   const template = Template.fromStack(stack);
   const rules = template.findResources('AWS::Events::Rule');
-  const jobLogicalId = stack.resolve(declared.replicationJobId).Ref;
+  const jobLogicalId = stack.resolve(declared.replicationJobId)['Fn::GetAtt'][0];
   const patterns = new Map<string, EventPattern>();
   for (const rule of made) {
     const logicalId = stack.resolve((rule.node.defaultChild as events.CfnRule).logicalId);
-    patterns.set(rule.node.path, resolveJobRef(rules[logicalId].Properties.EventPattern, jobLogicalId, THIS_JOB) as EventPattern);
+    patterns.set(rule.node.path, resolveJobId(rules[logicalId].Properties.EventPattern, jobLogicalId, THIS_JOB) as EventPattern);
   }
   return { template, patterns, rules };
 }
@@ -116,10 +117,10 @@ describe.each(['Db', 'Imported'])('the rules of the %s job', (job) => {
   });
 });
 
-test('the declared job\'s rules name its ID by reference, the imported job\'s by its literal ID', () => {
+test('the declared job\'s rules name its ID by its attribute, the imported job\'s by its literal ID', () => {
   const { rules } = synth();
   const jobIds = Object.values(rules).map((r) => r.Properties.EventPattern.detail['replication-job-id']);
-  expect(jobIds).toEqual(expect.arrayContaining([[{ Ref: expect.stringMatching(/^Db/) }], [THIS_JOB]]));
+  expect(jobIds).toEqual(expect.arrayContaining([[{ 'Fn::GetAtt': [expect.stringMatching(/^Db/), 'ReplicationJobId'] }], [THIS_JOB]]));
 });
 
 test('a target of onAmiCreated receives the AMI, job and run IDs and the state through ReplicationJobEvent', () => {

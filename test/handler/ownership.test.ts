@@ -1,7 +1,7 @@
 import {
   describedWithMarker, eventMarker, isAdoptedBy, isMadeBy, isOwnedBy, markerOf, markerText, ownerMarker, ownerOf, parseMarker, tokenOf, withoutMarker,
 } from '../../lambda/ownership';
-import { failedCreateId, isJobId, parsePhysicalId } from '../../lambda/physical-id';
+import { failedCreateId, isJobId, jobPhysicalId, parsePhysicalId } from '../../lambda/physical-id';
 
 const stackId = 'arn:aws:cloudformation:us-west-2:123456789012:stack/Prod/9b2f5d40-0000-11ef-8000-0a1b2c3d4e5f';
 const requestId = '5d2e1c7a-8f3b-4e2a-9c1d-0a1b2c3d4e5f';
@@ -54,7 +54,11 @@ test('markerOf names the owner of a job, for error messages', () => {
 test('a failed Create\'s id says whether the Create may have made a job, and names its request', () => {
   expect(parsePhysicalId(failedCreateId(requestId, false))).toEqual({ kind: 'refused', requestId });
   expect(parsePhysicalId(failedCreateId(requestId, true))).toEqual({ kind: 'failed', requestId });
-  expect(parsePhysicalId('sms-job-0123456789abcdef0')).toEqual({ kind: 'job', jobId: 'sms-job-0123456789abcdef0' });
+  expect(parsePhysicalId('sms-job-0123456789abcdef0')).toEqual({ kind: 'job', jobId: 'sms-job-0123456789abcdef0', adopted: false });
+  expect(parsePhysicalId('sms-job-0123456789abcdef0/adopted')).toEqual({ kind: 'job', jobId: 'sms-job-0123456789abcdef0', adopted: true });
+  expect(parsePhysicalId(jobPhysicalId('sms-job-0123456789abcdef0', true))).toEqual({ kind: 'job', jobId: 'sms-job-0123456789abcdef0', adopted: true });
+  expect(parsePhysicalId('sms-job-0123456789abcdef0/made')).toEqual({ kind: 'other' });
+  expect(parsePhysicalId('x/adopted')).toEqual({ kind: 'other' });
   expect(parsePhysicalId('SmsJobs-Job-1A2B3C4D5E6F')).toEqual({ kind: 'other' });
   expect(parsePhysicalId('create-failed-')).toEqual({ kind: 'other' });
   expect(isJobId(failedCreateId(requestId, true))).toBe(false);

@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { ReplicationJob, ReplicationJobProps, ReplicationJobProvider, ReplicationJobProviderProps } from '../../lib';
+import { jobIdOf } from '../../lambda/physical-id';
 import { CfnDriver, CfnResult } from './cfn-driver';
 import { EmulatedJob, SmsEmulator } from './sms-emulator';
 
@@ -92,13 +93,14 @@ export async function world(options: WorldOptions): Promise<World> {
  */
 export function expectNothingLeakedNothingLost(emulator: SmsEmulator, drivers: CfnDriver[], foreign: EmulatedJob[] = []): void {
   const jobs = emulator.jobs();
-  const expected = drivers.flatMap((d) => d.liveResources());
+  // The job each resource holds: the one its physical id names (an adopted job's ends in /adopted).
+  const expected = drivers.flatMap((d) => d.liveResources()).map((r) => ({ ...r, jobId: jobIdOf(r.physicalId) ?? r.physicalId }));
   expect(jobs.map((j) => j.replicationJobId).sort()).toEqual(
-    [...expected.map((r) => r.physicalId), ...foreign.map((f) => f.replicationJobId)].sort());
+    [...expected.map((r) => r.jobId), ...foreign.map((f) => f.replicationJobId)].sort());
   for (const resource of expected) {
     // A server named by its VM (VmName) has no ServerId property: the tests that resolve it check the server.
     if (resource.properties.VmName === undefined) {
-      expect(jobs.find((j) => j.replicationJobId === resource.physicalId)?.serverId).toBe(resource.properties.ServerId);
+      expect(jobs.find((j) => j.replicationJobId === resource.jobId)?.serverId).toBe(resource.properties.ServerId);
     }
   }
   for (const job of foreign) {

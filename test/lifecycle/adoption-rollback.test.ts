@@ -97,7 +97,7 @@ describe('issue 27: ADOPT, the stack\'s first create rolls back, and the stack i
     const readopted = await second.cfn.create();
     expectAnsweredInTime(readopted);
     expect(readopted.status).toBe('SUCCESS');
-    expect(readopted.physicalResourceId).toBe(existing.replicationJobId);
+    expect(readopted.physicalResourceId).toBe(`${existing.replicationJobId}/adopted`);
     expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
     expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
     // What SMS holds at the end: the one job, its schedule untouched, marked by the stack that holds it now.
@@ -122,7 +122,7 @@ describe('issue 27: ADOPT, the stack\'s first create rolls back, and the stack i
       if (outcome === 'adopts it again') {
         // The same logical id in a stack of the same name: the marker's stack is gone (c8383ea).
         expect(created.status).toBe('SUCCESS');
-        expect(created.physicalResourceId).toBe(existing.replicationJobId);
+        expect(created.physicalResourceId).toBe(`${existing.replicationJobId}/adopted`);
         expect(emulator.jobs()).toEqual([{ ...existing, frequency: 6, description: `db ${adoptedMarkerOf(second.cfn, created.event.RequestId)}` }]);
         expectNothingLeakedNothingLost(emulator, [first.cfn, second.cfn]);
         return;

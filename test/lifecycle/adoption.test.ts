@@ -28,7 +28,7 @@ describe('adopting a job made outside CloudFormation', () => {
     const adopted = await cfn.create();
     expectAnsweredInTime(adopted);
     expect(adopted.status).toBe('SUCCESS');
-    expect(adopted.physicalResourceId).toBe(existing.replicationJobId);
+    expect(adopted.physicalResourceId).toBe(`${existing.replicationJobId}/adopted`);
     // Never recreated: no CreateReplicationJob, and one update of what differs, with the adopted marker.
     expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
     expect(emulator.requestsFor('UpdateReplicationJob').map((r) => r.body)).toEqual([{
@@ -43,7 +43,7 @@ describe('adopting a job made outside CloudFormation', () => {
 
     const updated = await cfn.update(cfn.logicalIds[0], { Frequency: 12, Description: 'primary db' });
     expect(updated.status).toBe('SUCCESS');
-    expect(updated.physicalResourceId).toBe(existing.replicationJobId);
+    expect(updated.physicalResourceId).toBe(`${existing.replicationJobId}/adopted`);
     // The adopted marker survives the update: a later rollback still knows the job was adopted.
     expect(jobNamed(existing.replicationJobId)).toMatchObject({
       frequency: 12, description: `primary db ${adoptedMarkerOf(cfn, adopted.event.RequestId)}`, nextReplicationRunStartTime: existing.nextReplicationRunStartTime,
@@ -101,7 +101,7 @@ describe('adopting a job made outside CloudFormation', () => {
 
     const replaced = await cfn.update(cfn.logicalIds[0], { ServerId: 's-0000beef' });
     expect(replaced.status).toBe('SUCCESS');
-    expect(replaced.physicalResourceId).toBe(other.replicationJobId);
+    expect(replaced.physicalResourceId).toBe(`${other.replicationJobId}/adopted`);
     expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
 
     // The stack update fails later: the replacement is deleted in UPDATE_ROLLBACK_IN_PROGRESS, which keeps it.
@@ -179,7 +179,7 @@ describe('at-least-once delivery of the adopting Create', () => {
     const first = await cfn.create();
     const second = await cfn.redeliver(first.event);
     expect([first.status, second.status]).toEqual(['SUCCESS', 'SUCCESS']);
-    expect([first.physicalResourceId, second.physicalResourceId]).toEqual([existing.replicationJobId, existing.replicationJobId]);
+    expect([first.physicalResourceId, second.physicalResourceId]).toEqual([`${existing.replicationJobId}/adopted`, `${existing.replicationJobId}/adopted`]);
     expect(changesTo(existing.replicationJobId)).toEqual(['UpdateReplicationJob']);
     expect(jobNamed(existing.replicationJobId)?.description).toBe(`db ${adoptedMarkerOf(cfn, first.event.RequestId)}`);
     expectNothingLeakedNothingLost(emulator, [cfn]);
@@ -191,7 +191,7 @@ describe('at-least-once delivery of the adopting Create', () => {
     const deliveries = await cfn.createDelivered(2);
     const answers = cfn.putsFor(deliveries[0].event).filter((p) => p.answered === 200).map((p) => JSON.parse(p.body));
     expect(answers.map((a) => [a.Status, a.PhysicalResourceId])).toEqual([
-      ['SUCCESS', existing.replicationJobId], ['SUCCESS', existing.replicationJobId],
+      ['SUCCESS', `${existing.replicationJobId}/adopted`], ['SUCCESS', `${existing.replicationJobId}/adopted`],
     ]);
     expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
     expect(emulator.jobs()).toEqual([{ ...existing, frequency: 6, description: `db ${adoptedMarkerOf(cfn, deliveries[0].event.RequestId)}` }]);

@@ -249,7 +249,7 @@ describe('Delete of a job adopted with an explicit DESTROY', () => {
     try {
       const adopted = await again.cfn.create();
       expect(adopted.status).toBe('SUCCESS');
-      expect(adopted.physicalResourceId).toBe(existing.replicationJobId);
+      expect(adopted.physicalResourceId).toBe(`${existing.replicationJobId}/adopted`);
     } finally {
       await again.close();
     }

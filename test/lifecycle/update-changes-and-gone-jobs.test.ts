@@ -118,9 +118,9 @@ describe('an Update whose job was deleted outside CloudFormation', () => {
     const { result: cleanup, calls } = await smsCallsDuring(w.emulator, () => w.cfn.cleanup(w.jobs.Job));
     expect(cleanup.event.PhysicalResourceId).toBe(gone.replicationJobId);
     expect(cleanup.status).toBe('SUCCESS');
-    // Every Delete of a job reads the job's marker first (issue 27: adoption as the marker says); the job is gone, and
-    // the Delete still succeeds.
-    expect(calls).toEqual(['GetReplicationJobs', 'DeleteReplicationJob']);
+    // A job the resource made (its physical id says so: no /adopted) is deleted with one request, no read first
+    // (issue 32); the job is gone, and the Delete still succeeds.
+    expect(calls).toEqual(['DeleteReplicationJob']);
     expectNothingLeakedNothingLost(w.emulator, [w.cfn]);
   });
 
