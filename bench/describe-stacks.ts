@@ -52,7 +52,7 @@ export interface CfnRun {
 }
 
 /** Bundles lambda/ as it was at `commit` (with the timing constants it imports) into `workDir`. */
-async function bundleAt(commit: string, workDir: string): Promise<string> {
+export async function bundleAt(commit: string, workDir: string): Promise<string> {
   const src = path.join(workDir, `src-${commit}`);
   fs.mkdirSync(src, { recursive: true });
   let archive: Buffer;
@@ -157,11 +157,11 @@ export function renderDescribeStacks(runs: CfnRun[], note = ''): string {
   ].join('\n');
 }
 
-/** `markdown` with the section of this bench replaced by `section` (or added before "## Method"). */
-export function spliceSection(markdown: string, section: string): string {
-  const start = markdown.indexOf(`${SECTION}\n`);
+/** `markdown` with the section headed `heading` (this bench's by default) replaced by `section` (or added before "## Method"). */
+export function spliceSection(markdown: string, section: string, heading = SECTION): string {
+  const start = markdown.indexOf(`${heading}\n`);
   if (start >= 0) {
-    const next = markdown.indexOf('\n## ', start + SECTION.length);
+    const next = markdown.indexOf('\n## ', start + heading.length);
     return markdown.slice(0, start) + section.trimEnd() + '\n' + (next >= 0 ? markdown.slice(next) : '');
   }
   const method = markdown.indexOf('## Method');

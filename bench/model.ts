@@ -69,15 +69,18 @@ const START_SPREAD = 0.2;
 
 /**
  * N events at once, each retrying with `strategy`, against a limit of `rate` accepted requests per second. The first
- * attempts are spread at random over START_SPREAD, or sent at `firstAttempts` (s); ties go to the lower index.
+ * attempts are spread at random over START_SPREAD, or sent at `firstAttempts` (s); ties go to the lower index. Each
+ * event needs `steps` requests answered one after the other (a Delete that reads the job, then deletes it, needs 2),
+ * each a call of its own whose backoff starts again from its first throttle, as the handler's SMS calls do.
  */
-export function batch(events: number, rate: number, strategy: ModelStrategy, seed: number, firstAttempts?: number[]): BatchResult {
+export function batch(events: number, rate: number, strategy: ModelStrategy, seed: number, firstAttempts?: number[], steps = 1): BatchResult {
   const random = seeded(seed);
   const next = firstAttempts?.slice() ?? Array.from({ length: events }, () => random() * START_SPREAD);
   /** When each client learned of its last throttle: it cannot try again before. */
   const throttledAt = new Array<number>(events).fill(0);
   const retries = new Array<number>(events).fill(0);
   const answered = new Array<boolean>(events).fill(false);
+  const done = new Array<number>(events).fill(0);
   const accepted: number[] = [];
   const shared = strategy.shared?.();
   let requests = 0;
@@ -91,6 +94,14 @@ export function batch(events: number, rate: number, strategy: ModelStrategy, see
     while (accepted.length > 0 && accepted[0] <= now - 1) accepted.shift();
     if (accepted.length < rate) {
       accepted.push(now);
+      if (++done[client] < steps) {
+        // The next call goes out when this one's answer arrives, with a backoff of its own.
+        next[client] = now + ROUND_TRIP;
+        retries[client] = 0;
+        throttledAt[client] = now + ROUND_TRIP;
+        shared?.accepted();
+        continue;
+      }
       answered[client] = true;
       waiting--;
       lastAnswer = Math.max(lastAnswer, now + ROUND_TRIP);
@@ -275,11 +286,37 @@ function render(rows: Row[], gridRows: Row[], seconds: number): string {
       + '(its two figures were tuned on this setup), and misses from 5/s or 20/s. Concurrent Lambda invocations share no memory; they could share '
       + 'a rate only through a new resource (a DynamoDB item, say) in every user\'s stack, or through SMS itself, whose job list costs requests '
       + 'from the very limit being shared.', '',
+    ...deletesSection(), '',
     '### The model against the bench', '',
     'The shipped row is lambda/retry.ts\'s own backoff. The bench runs the real handler with it, 50 processes against the emulator, once per rate: '
       + 'see the "new" rows of [RESULTS.md](RESULTS.md#deploys-under-sms-throttling), which also count DescribeStacks and the time the handler '
       + `itself takes, and are one batch, not a 90th percentile of ${SEEDS}.`, '',
   ].join('\n');
+}
+
+/** Delete batches of issue 32: N events of one request (DeleteReplicationJob) or two (GetReplicationJobs, then it). */
+export const DELETE_CELLS: Array<{ events: number; rate: number }> = [{ events: 50, rate: 2 }, { events: 50, rate: 1 }, { events: 100, rate: 1 }];
+
+/** The 90th percentile of the last answer over N/R, and the mean requests per event, for `steps` requests per event. */
+export function deleteCell(events: number, rate: number, steps: number, seeds = SEEDS): { timeRatio: number; lastAnswer: number; requests: number } {
+  const runs = Array.from({ length: seeds }, (_, seed) => batch(events, rate, shipped(), seed + 1, undefined, steps));
+  const times = runs.map((r) => r.lastAnswer).sort((a, b) => a - b);
+  const p90 = times[Math.ceil(0.9 * seeds) - 1];
+  return { timeRatio: p90 / (events / rate), lastAnswer: p90, requests: runs.reduce((sum, r) => sum + r.requestsPerEvent, 0) / seeds };
+}
+
+function deletesSection(): string[] {
+  const text = (c: ReturnType<typeof deleteCell>) => `${c.lastAnswer.toFixed(1)} s (${c.timeRatio.toFixed(2)} x) / ${c.requests.toFixed(2)}`;
+  return [
+    '### Deletes: one SMS request each, or a read and then the delete (issue 32)', '',
+    'The shipped backoff, N Deletes at once; each cell: the 90th percentile of the last answer (and over N/R), then SMS requests per event. '
+      + 'A Delete that reads its job\'s marker first (GetReplicationJobs, then DeleteReplicationJob: main 2259fee) needs two accepted requests, '
+      + 'one after the other, each with a backoff of its own; a Delete whose physical id says the job was made, not adopted, needs one. The '
+      + 'provider\'s function times out at 180 s. Targets: 50 Deletes within 2.3 x N/R and at most 6 requests each.', '',
+    '| N | R | N / R (s) | one request (DeleteReplicationJob) | two (read, then delete) |',
+    '| --- | --- | --- | --- | --- |',
+    ...DELETE_CELLS.map(({ events, rate }) => `| ${events} | ${rate} | ${events / rate} | ${text(deleteCell(events, rate, 1))} | ${text(deleteCell(events, rate, 2))} |`),
+  ];
 }
 
 function main(): void {
