@@ -40,7 +40,8 @@ test('job.node.defaultChild is the CfnResource: a property override and cfnOptio
   expect(Object.keys(jobs)).toEqual(['Db5D02A0A9']);
   expect(jobs.Db5D02A0A9.Properties.Description).toBe('set through the escape hatch');
   expect(jobs.Db5D02A0A9.Metadata).toEqual({ reviewed: 'yes' });
-  expect(job.replicationJobId).toBe((resource as CfnResource).ref);
+  // The job's id is the resource's ReplicationJobId attribute (an adopted job's physical id says more: lambda/physical-id.ts).
+  expect(Stack.of(job).resolve(job.replicationJobId)).toEqual(Stack.of(job).resolve((resource as CfnResource).getAtt('ReplicationJobId')));
 });
 
 describe('errors and state as aws-cdk-lib users know them', () => {
