@@ -6,7 +6,7 @@ import type { CloudFormationCustomResourceDeleteEvent } from 'aws-lambda';
 import { describeError } from './errors';
 import type { Invocation } from './invocation';
 import { sendUpdate } from './job-update';
-import { isAdoptedBy, isMadeBy, isOwnedBy, markerText, tokenOf, withoutMarker } from './ownership';
+import { isAdoptedBy, isMadeBy, isOwnedBy, markerOf, markerText, tokenOf, withoutMarker } from './ownership';
 import { parsePhysicalId } from './physical-id';
 import { adoptsExistingJob, serverIdOf } from './properties';
 import { readDeadline } from './rollback';
@@ -31,13 +31,15 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
         // A job this resource made: its physical id would end in /adopted had the resource adopted it, whatever the
         // template says now (physical-id.ts). One SMS request, so that a stack's deletion under throttling costs what
         // its jobs' DeleteReplicationJobs cost (issue 32).
-        await deleteJob(id.jobId, invocation);
+        await deleteMadeJob(id.jobId, invocation);
         break;
       }
       // An adopted job, or one that ExistingJob ADOPT may have adopted before its id said so: its marker decides,
       // whatever the properties say now (existingJob ADOPT may have been removed since).
       const job = await jobById(invocation, id.jobId, invocation.budget.work);
-      if (job && isAdoptedBy(job.description, owner)) {
+      if (!job) {
+        console.log(JSON.stringify({ message: 'the job is gone already: nothing to delete', replicationJobId: id.jobId }));
+      } else if (isAdoptedBy(job.description, owner)) {
         if (!adoptsExistingJob(event.ResourceProperties)) {
           // ADOPT's default keeps the job, and without ADOPT the properties cannot say an explicit DESTROY.
           console.log(JSON.stringify({
@@ -51,8 +53,17 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
         } else {
           await deleteJob(id.jobId, invocation);
         }
+      } else if (!id.adopted && isOwnedBy(job.description, owner)) {
+        await deleteMadeJob(id.jobId, invocation);
       } else {
-        await deleteJob(id.jobId, invocation);
+        // The job this resource adopted no longer carries its adopted marker: an earlier delivery of this Delete handed
+        // it back already, or it was adopted since by another stack, or its marker was edited. It existed before the
+        // stack: kept.
+        console.log(JSON.stringify({
+          message: 'the job does not carry this resource\'s adopted marker (handed back already, or someone else\'s since): keeping it',
+          replicationJobId: id.jobId,
+          marker: markerOf(job.description) ?? null,
+        }));
       }
       break;
     }
@@ -156,6 +167,32 @@ export async function releaseJob(job: ReplicationJob, invocation: Invocation): P
     await sendUpdate({ replicationJobId: job.replicationJobId, description: withoutMarker(job.description) }, invocation);
   } catch (e) {
     console.warn(JSON.stringify({ message: 'could not remove the marker of the adopted job', replicationJobId: job.replicationJobId, error: describeError(e) }));
+  }
+}
+
+/**
+ * Deletes a job this resource made. When SMS cannot be asked in time (throttled past the work deadline, unreachable,
+ * or refusing the provider), a Delete in a rollback keeps the job instead of failing, since FAILED there leaves the
+ * stack in ROLLBACK_FAILED or UPDATE_ROLLBACK_FAILED: the job keeps this resource's marker, the log names it and how to
+ * delete it, and `status` lists it as an orphan. Outside a rollback (the stack's deletion, the cleanup after an
+ * update) the Delete fails as before: the stack's deletion ends DELETE_FAILED, and deleting the stack again deletes
+ * the jobs left (one that is gone already counts as deleted); an update's cleanup leaves the old job and completes.
+ * The stack's status is read after the failure, in the look-up time kept after the work deadline.
+ */
+async function deleteMadeJob(jobId: string, invocation: Invocation): Promise<void> {
+  try {
+    await deleteJob(jobId, invocation);
+  } catch (e) {
+    const stack = await invocation.reader.read(invocation.budget.lookUp).catch(() => undefined);
+    if (!stack?.status.includes('ROLLBACK')) {
+      throw e;
+    }
+    console.warn(JSON.stringify({
+      message: `could not delete the job during the stack's rollback (${stack.status}): keeping it, with its marker, rather than leave the `
+        + 'stack in a failed rollback. Delete it once SMS answers: the SMS console, or the replication job\'s DeleteReplicationJob',
+      replicationJobId: jobId,
+      error: describeError(e),
+    }));
   }
 }
 

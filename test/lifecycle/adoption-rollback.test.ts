@@ -73,6 +73,40 @@ describe('the stack operation that adopted the job rolls back', () => {
   }, 120_000);
 });
 
+describe('issue 32: the physical id says the job was adopted, and a Delete acts on what the job carries', () => {
+  test('the rollback Delete delivered twice (Lambda delivers at least once): the second finds the job handed back, and keeps it', async () => {
+    const existing = consoleJob();
+    const { cfn } = await stackWith({ removalPolicy: RemovalPolicy.DESTROY });
+    const created = await cfn.create();
+    expect(created.physicalResourceId).toBe(`${existing.replicationJobId}/adopted`);
+    const rollback = await cfn.rollbackCreate();
+    if (rollback === 'retained') throw new Error('DESTROY retained the job');
+    expect(rollback.status).toBe('SUCCESS');
+    const again = await cfn.redeliver(rollback.event);
+    expectAnsweredInTime(again);
+    expect(again.status).toBe('SUCCESS');
+    expect(again.logs).toContain('does not carry this resource\'s adopted marker');
+    expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
+    expect(jobNamed(existing.replicationJobId)).toEqual({ ...existing, frequency: 6, description: 'db' });
+    expectNothingLeakedNothingLost(emulator, [cfn], [jobNamed(existing.replicationJobId)!]);
+  });
+
+  test('a Delete of the adopted id after another stack adopted the job: the other stack keeps it', async () => {
+    const existing = consoleJob();
+    const first = await stackWith({ removalPolicy: RemovalPolicy.DESTROY });
+    expect((await first.cfn.create()).status).toBe('SUCCESS');
+    const rollback = await first.cfn.rollbackCreate();
+    if (rollback === 'retained') throw new Error('DESTROY retained the job');
+    // The job, handed back, is adopted by another stack; then the first rollback's Delete arrives again, late.
+    const other = await stackWith({}, { stackName: 'SmsJobsOther' });
+    expect((await other.cfn.create()).status).toBe('SUCCESS');
+    const late = await first.cfn.redeliver(rollback.event);
+    expect(late.status).toBe('SUCCESS');
+    expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
+    expect(jobNamed(existing.replicationJobId)?.description).toMatch(/^db \[cfn:SmsJobsOther\/.*\/adopted\]$/);
+  });
+});
+
 describe('issue 27: ADOPT, the stack\'s first create rolls back, and the stack is created again', () => {
   const again: Array<[string, StackOptions]> = [
     ['under the same name', {}],

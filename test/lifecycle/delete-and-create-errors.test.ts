@@ -81,3 +81,38 @@ test.each(CREATE_ERRORS)('Create failing with %s answers FAILED naming it; the r
   expect(emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
   expectNothingLeakedNothingLost(emulator, [cfn]);
 });
+
+describe('issue 32: a Delete that SMS lets no request through before the function\'s time runs out', () => {
+  test('in a rollback, it keeps the job with its marker and answers SUCCESS, so that the rollback completes; the log names the job', async () => {
+    const { cfn, emulator } = w;
+    const created = await cfn.create();
+    expect(created.status).toBe('SUCCESS');
+    emulator.failNext('DeleteReplicationJob', 'ThrottlingException', { times: Infinity });
+    // Another resource failed: the stack's creation rolls back, and sends this resource's Delete.
+    const rollback = await cfn.rollbackCreate();
+    emulator.clearFaults();
+    if (rollback === 'retained') throw new Error('the default policy retained the job');
+    expectAnsweredInTime(rollback);
+    expect(rollback.status).toBe('SUCCESS');
+    expect(rollback.logs).toContain('could not delete the job during the stack\'s rollback (ROLLBACK_IN_PROGRESS): keeping it');
+    expect(rollback.logs).toContain(created.physicalResourceId);
+    expect(emulator.requestsFor('DeleteReplicationJob').length).toBeGreaterThan(0);
+    // Kept, and marked by this resource: `status` lists it as an orphan, and nothing of it is lost.
+    expect(emulator.jobs().map((j) => [j.replicationJobId, j.description?.includes(`[cfn:${cfn.stackName}/`)])).toEqual([[created.physicalResourceId, true]]);
+  });
+
+  test('when the stack is deleted, it fails as before (DELETE_FAILED), keeping the job; deleting the stack again deletes it', async () => {
+    const { cfn, emulator } = w;
+    const created = await cfn.create();
+    emulator.failNext('DeleteReplicationJob', 'ThrottlingException', { times: Infinity });
+    const deleted = await cfn.delete();
+    emulator.clearFaults();
+    expectAnsweredInTime(deleted);
+    expect(deleted.status).toBe('FAILED');
+    expect(deleted.reason).toMatch(/^ThrottlingException: /);
+    expect(emulator.jobs().map((j) => j.replicationJobId)).toEqual([created.physicalResourceId]);
+    const again = await cfn.delete();
+    expect(again.status).toBe('SUCCESS');
+    expect(emulator.jobs()).toEqual([]);
+  });
+});
