@@ -21,12 +21,12 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { Answer, redactUrl, sendAnswer } from './cfn-response';
 import { createMadeNoJob, createOrAdopt } from './create';
 import { onDelete } from './delete';
-import { RefusedError, describeError } from './errors';
+import { RefusedError, describeError, rootCause } from './errors';
 import { Invocation } from './invocation';
 import { eventMarker } from './ownership';
 import { failedCreateId, jobIdOf } from './physical-id';
 import { decodeProperties } from './properties';
-import { Plan, follow, planOf } from './rollback';
+import { Plan, SentBeforeRollbackError, follow, planOf } from './rollback';
 import { resolveServers } from './server';
 import { onUpdate } from './update';
 
@@ -60,13 +60,20 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     }
     answer = { status: 'SUCCESS', physicalResourceId: physicalId, data };
   } catch (e) {
-    answer = {
-      status: 'FAILED',
-      reason: describeError(e),
-      // A failed Update or Delete keeps the id CloudFormation knows; a changed one would mean a replacement. A failed
-      // Create's id tells its Delete whether the Create may have made a job.
-      physicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : failedCreateId(event.RequestId, !createMadeNoJob(e)),
-    };
+    if (rootCause(e) instanceof SentBeforeRollbackError && 'PhysicalResourceId' in event) {
+      // A forward Update sent before its stack's rollback began: nothing written, the id the stack holds (rollback.ts).
+      const physicalId = event.PhysicalResourceId;
+      console.log(JSON.stringify({ message: (e as Error).message }));
+      answer = { status: 'SUCCESS', physicalResourceId: physicalId, data: { ReplicationJobId: jobIdOf(physicalId) ?? physicalId } };
+    } else {
+      answer = {
+        status: 'FAILED',
+        reason: describeError(e),
+        // A failed Update or Delete keeps the id CloudFormation knows; a changed one would mean a replacement. A failed
+        // Create's id tells its Delete whether the Create may have made a job.
+        physicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : failedCreateId(event.RequestId, !createMadeNoJob(e)),
+      };
+    }
   }
   console.log(JSON.stringify({ message: 'answer', ...answer }));
   try {

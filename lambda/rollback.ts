@@ -23,16 +23,26 @@
  * fails, naming CloudFormation. An Update that cannot read it within a lease of its start is taken as a rollback
  * (failing one would wedge the stack in UPDATE_ROLLBACK_FAILED): after its wait it tries once more, and then writes
  * as a forward event if the stack goes forward, as a rollback if it rolls back, not at all if the stack has moved on,
- * and, only when no reading was had at all, as a rollback, which it logs. The case these rules cannot tell apart: an
+ * and, only when no reading was had at all, as a rollback, which it logs.
+ *
+ * An Update that reads a rolling-back status may still be a forward one: its reads were throttled until after the
+ * rollback began, or Lambda delivered it late. CloudFormation sends the rollback's own Update after the rollback began,
+ * so the Update compares when it was sent (its ResponseURL's signing time) with when the rollback began (the stack's
+ * own event of that status): sent before, it is a forward Update that CloudFormation has moved on from, and it writes
+ * nothing, answering SUCCESS with the id the stack holds (SentBeforeRollbackError says why SUCCESS). When either time
+ * cannot be had, it acts as a rollback, as it did before (sentBeforeRollback).
+ *
+ * The case these rules cannot tell apart: an
  * Update that CloudFormation cancelled while answering neither it nor its rollback acts as a rollback too, a little
  * before the real one (which started later); if SMS applies its write after the real rollback has looked at the
  * job, the job keeps the cancelled values (README, "When CloudFormation cancels an event").
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Budget } from './budget';
-import { RefusedError } from './errors';
+import { RefusedError, describeError } from './errors';
 import type { Invocation } from './invocation';
 import { parsePhysicalId } from './physical-id';
+import { ProviderError } from './retry';
 import type { AttemptCheck, AttemptMiddleware } from './sms';
 import { Reading, StackStatusError, StatusReader, isRollingBack } from './stack-status';
 
@@ -100,9 +110,11 @@ export async function planOf(event: CloudFormationCustomResourceEvent, invocatio
         }));
         return { waitMs: Math.max(0, leaseEnd - Date.now()), statusUnknown: true, why: 'an Update whose stack status could not be read, taken as a rollback' };
       }
-      return isRollingBack(reading.status)
-        ? { waitMs: Math.max(0, leaseEnd - Date.now()), rollingBack: true, why: `an Update while the stack is ${reading.status}: the Update it undoes may have been cancelled and still be writing` }
-        : { waitMs: 0, writesWhile: UPDATE_GOES_FORWARD, why: `an Update while the stack is ${reading.status}: it writes while the stack goes forward` };
+      if (!isRollingBack(reading.status)) {
+        return { waitMs: 0, writesWhile: UPDATE_GOES_FORWARD, why: `an Update while the stack is ${reading.status}: it writes while the stack goes forward` };
+      }
+      await refuseIfSentBeforeRollback(event, reading, invocation, Math.min(Math.max(leaseEnd, Date.now() + EVIDENCE_MS), readDeadline(budget)));
+      return { waitMs: Math.max(0, leaseEnd - Date.now()), rollingBack: true, why: `an Update while the stack is ${reading.status}: the Update it undoes may have been cancelled and still be writing` };
     }
     default:
       return { waitMs: 0, why: 'not a request type that writes' };
@@ -119,6 +131,8 @@ interface GuardSettings {
   /** The work deadline: the SMS call's. */
   readonly workUntil: number;
   readonly requestType: string;
+  /** Ends an Update taken as a rollback that the evidence shows is a forward one (refuseIfSentBeforeRollback). */
+  readonly refuseIfForward: (reading: Reading) => Promise<void>;
 }
 
 /**
@@ -131,7 +145,10 @@ const PROBE_MS = 1000;
 export async function follow(plan: Plan, event: CloudFormationCustomResourceEvent, invocation: Invocation): Promise<void> {
   const { budget, reader } = invocation;
   invocation.guardWrites(plan.writesWhile || plan.statusUnknown
-    ? writeGuard({ reader, writesWhile: plan.writesWhile, leaseMs: budget.writeLease, readUntil: readDeadline(budget), workUntil: budget.work, requestType: event.RequestType })
+    ? writeGuard({
+      reader, writesWhile: plan.writesWhile, leaseMs: budget.writeLease, readUntil: readDeadline(budget), workUntil: budget.work, requestType: event.RequestType,
+      refuseIfForward: (reading) => refuseIfSentBeforeRollback(event, reading, invocation, Math.min(Date.now() + EVIDENCE_MS, readDeadline(budget))),
+    })
     : undefined);
   const waitMs = Math.max(0, Math.min(plan.waitMs, budget.work - Date.now()));
   console.log(JSON.stringify({ message: 'rollback plan', why: plan.why, waitMs, writesChecked: invocation.writesGuarded }));
@@ -140,9 +157,92 @@ export async function follow(plan: Plan, event: CloudFormationCustomResourceEven
   }
   if (plan.statusUnknown) {
     // One more try before acting; its reading, if any, decides the writes that follow (writeOnlyWhileForward).
-    await reader.read(Math.min(Date.now() + PROBE_MS, readDeadline(budget))).then(
-      (reading) => console.log(JSON.stringify({ message: 'read the stack\'s status after the wait', stackStatus: reading.status })),
-      (e: Error) => console.warn(JSON.stringify({ message: 'still no reading of the stack\'s status: the Update acts as a rollback', error: e.message })));
+    const reading = await reader.read(Math.min(Date.now() + PROBE_MS, readDeadline(budget))).then(
+      (r) => {
+        console.log(JSON.stringify({ message: 'read the stack\'s status after the wait', stackStatus: r.status }));
+        return r;
+      },
+      (e: Error) => {
+        console.warn(JSON.stringify({ message: 'still no reading of the stack\'s status: the Update acts as a rollback', error: e.message }));
+        return undefined;
+      });
+    if (reading && isRollingBack(reading.status)) {
+      await refuseIfSentBeforeRollback(event, reading, invocation, Math.min(Date.now() + EVIDENCE_MS, readDeadline(budget)));
+    }
+  }
+}
+
+/** How long an Update that reads a rolling-back status may spend reading when the rollback began, at least. */
+const EVIDENCE_MS = 5000;
+
+/** AWS Signature Version 4's timestamp: X-Amz-Date, as in 20261207T120000Z. */
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+/**
+ * When CloudFormation sent the event (epoch ms, to the second): the signing time of its ResponseURL, the pre-signed S3
+ * URL the answer goes to, which carries it as X-Amz-Date ("Authenticating Requests: Using Query Parameters (AWS
+ * Signature Version 4)", Amazon S3 API Reference; the URL is "a presigned S3 bucket URL", CloudFormation's custom resource request and response
+ * resource request reference). Undefined when the URL carries none.
+ */
+export function sentAt(event: CloudFormationCustomResourceEvent): number | undefined {
+  let date: string | null;
+  try {
+    date = new URL(event.ResponseURL).searchParams.get('X-Amz-Date');
+  } catch {
+    return undefined;
+  }
+  const m = date === null ? null : AMZ_DATE.exec(date);
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) : undefined;
+}
+
+/**
+ * Whether an Update that found its stack rolling back (`reading`) was sent before that rollback began: then it is a
+ * forward Update CloudFormation cancelled or Lambda delivered late, never the rollback's own, which CloudFormation sends
+ * once the rollback has begun. The signing time has whole seconds, so the whole second it names must end before the
+ * stack's event of the rollback status (DescribeStackEvents, its newest such event: "reverse chronological order").
+ * When either time cannot be had before `deadline`, false: the Update acts as a rollback, as when no reading was had
+ * (failing would wedge a rollback in UPDATE_ROLLBACK_FAILED), and says so in the log.
+ */
+export async function sentBeforeRollback(event: CloudFormationCustomResourceEvent, reading: Reading, invocation: Invocation, deadline: number): Promise<boolean> {
+  const sent = sentAt(event);
+  if (sent === undefined) {
+    console.warn(JSON.stringify({ message: 'the ResponseURL carries no signing time: the Update is taken as the rollback', stackStatus: reading.status }));
+    return false;
+  }
+  let began: number | undefined;
+  try {
+    // Events older than the signing second cannot show a rollback that began after it: the read stops there.
+    began = await invocation.reader.enteredStatusAt(reading.status, deadline, sent);
+  } catch (e) {
+    console.warn(JSON.stringify({ message: 'could not read when the rollback began: the Update is taken as the rollback', stackStatus: reading.status, error: describeError(e) }));
+    return false;
+  }
+  const before = began !== undefined && sent + 1000 <= began;
+  console.log(JSON.stringify({
+    message: before ? 'this Update was sent before the rollback began: a forward Update, which writes nothing'
+      : began === undefined ? 'no event of the rollback\'s start was found: the Update is taken as the rollback' : 'this Update was sent after the rollback began: it is the rollback',
+    sentAt: new Date(sent).toISOString(),
+    rollbackBeganAt: began === undefined ? undefined : new Date(began).toISOString(),
+  }));
+  return before;
+}
+
+/**
+ * A forward Update that found its stack rolling back, sent before the rollback began: it writes nothing, and the
+ * handler answers SUCCESS with the physical id the stack holds (index.ts). CloudFormation ignores the answer of an
+ * event it cancelled or has answered already; were the evidence ever wrong (the rollback's own Update taken for a
+ * forward one), SUCCESS leaves the job's properties for the next deployment or `status` to see, where FAILED would
+ * leave the stack in UPDATE_ROLLBACK_FAILED. A ProviderError: raised in a write's check, it ends the SDK's retries.
+ */
+export class SentBeforeRollbackError extends ProviderError {
+  public readonly name = 'EventCancelled';
+}
+
+/** Ends a forward Update that found its stack rolling back (sentBeforeRollback), before any write. */
+async function refuseIfSentBeforeRollback(event: CloudFormationCustomResourceEvent, reading: Reading, invocation: Invocation, deadline: number): Promise<void> {
+  if (await sentBeforeRollback(event, reading, invocation, deadline)) {
+    throw new SentBeforeRollbackError(`The stack is ${reading.status}, a rollback that began after CloudFormation sent this Update: ` +
+      'CloudFormation has moved on from it (it was cancelled, or delivered late), so it makes no change in SMS.');
   }
 }
 
@@ -205,7 +305,9 @@ const writeOnlyWhileForward = (checked: GuardSettings): AttemptMiddleware => (ne
     return withinLease(next(args), reading.at + checked.leaseMs, checked.leaseMs);
   }
   if (!checked.writesWhile && isRollingBack(reading.status)) {
-    // Taken as a rollback, and the stack rolls back: a rollback's write, a lease after its start.
+    // Taken as a rollback, and the stack rolls back: a rollback's write, a lease after its start, unless the event was
+    // sent before the rollback began.
+    await checked.refuseIfForward(reading);
     return next(args);
   }
   throw new RefusedError('EventCancelled', `The stack is ${reading.status}: CloudFormation has moved on from this ${checked.requestType} ` +

@@ -1,13 +1,14 @@
 /**
- * The status of the handler's own stack, from CloudFormation's DescribeStacks (the only CloudFormation call the
- * provider may make, and only on its own stack).
+ * The status of the handler's own stack, from CloudFormation's DescribeStacks, and, for an Update that finds its stack
+ * rolling back, when the rollback began, from DescribeStackEvents (the only CloudFormation calls the provider may make,
+ * and only on its own stack).
  *
  * DescribeStacks shares the account's CloudFormation API rate with everything else (pipelines polling their stacks,
  * `cdk deploy` watching events, the other events of the same deployment), so a reading is as durable as an SMS call:
  * retried with backoff until the deadline it serves, not for the SDK's three attempts. One reader per invocation
  * keeps its latest reading, which a write may reuse while the write lease allows (rollback.ts).
  */
-import type { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { Backoff, DESCRIBE_STACKS, FAILED, ProviderError } from './retry';
 
 /**
@@ -16,15 +17,27 @@ import { Backoff, DESCRIBE_STACKS, FAILED, ProviderError } from './retry';
  * AWS_ENDPOINT_URL) points it elsewhere. One attempt per send: the reader retries (the SDK's three attempts would end
  * a read long before the deadline it serves while CloudFormation throttles).
  */
-let client: Promise<{ cloudFormation: CloudFormationClient; DescribeStacks: typeof DescribeStacksCommand }> | undefined;
+let client: Promise<{
+  cloudFormation: CloudFormationClient;
+  DescribeStacks: typeof DescribeStacksCommand;
+  DescribeStackEvents: typeof DescribeStackEventsCommand;
+}> | undefined;
 
 function cloudFormationClient(): NonNullable<typeof client> {
-  client ??= import('@aws-sdk/client-cloudformation').then(({ CloudFormationClient: Client, DescribeStacksCommand: DescribeStacks }) => ({
+  client ??= import('@aws-sdk/client-cloudformation').then(({ CloudFormationClient: Client, DescribeStacksCommand: DescribeStacks, DescribeStackEventsCommand: DescribeStackEvents }) => ({
     cloudFormation: new Client({ endpoint: process.env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? process.env.AWS_ENDPOINT_URL, maxAttempts: 1 }),
     DescribeStacks,
+    DescribeStackEvents,
   }));
   return client;
 }
+
+/**
+ * The pages of stack events read, at most, for the start of a rollback: the events come newest first (DescribeStackEvents,
+ * "in reverse chronological order"), and the start is older than only the events of the rollback itself, a few per
+ * resource it has reached so far.
+ */
+const MAX_EVENT_PAGES = 5;
 
 /** The longest one DescribeStacks attempt may take before it is given up and tried again. */
 const ATTEMPT_MS = 5000;
@@ -73,6 +86,8 @@ export class StackStatusError extends ProviderError {
 /** Reads one stack's status for one invocation, and keeps its latest reading. */
 export class StatusReader {
   private latest?: Reading;
+  /** When the stack entered each status, as its events said, or how reading them failed (enteredStatusAt). */
+  private readonly entered = new Map<string, Promise<number | undefined>>();
 
   constructor(private readonly stackId: string, private readonly backoff: { throttled: Backoff; failed: Backoff } = { throttled: DESCRIBE_STACKS, failed: FAILED }) {}
 
@@ -92,32 +107,78 @@ export class StatusReader {
    * exist, are not. Throws StackStatusError.
    */
   async read(deadline: number): Promise<Reading> {
-    const started = Date.now();
     const { cloudFormation, DescribeStacks } = await cloudFormationClient();
+    return this.retried('DescribeStacks', deadline, async (signal, at) => {
+      const described = await cloudFormation.send(new DescribeStacks({ StackName: this.stackId }), { abortSignal: signal });
+      const stack = described.Stacks?.find((s) => s.StackId === this.stackId);
+      if (!stack?.StackStatus) {
+        throw new StackStatusError('failed', `CloudFormation answered DescribeStacks without the status of ${this.stackId}.`);
+      }
+      this.latest = { status: stack.StackStatus, parentId: stack.ParentId, at };
+      return this.latest;
+    });
+  }
+
+  /**
+   * When the stack last entered `status` (epoch ms), from its own event of that status, the newest one: for a
+   * rollback status, when the rollback CloudFormation is running now began. Undefined when none was found in the
+   * first MAX_EVENT_PAGES pages, or among the events since `since` (epoch ms) when given: the read stops at an older
+   * one. Read before `deadline` as `read` is; throws StackStatusError. Read once per invocation: its answer, or its
+   * failure, is kept, so that the writes of an Update taken as a rollback do not wait for it again.
+   */
+  enteredStatusAt(status: string, deadline: number, since?: number): Promise<number | undefined> {
+    let entered = this.entered.get(status);
+    if (!entered) {
+      entered = this.readEnteredStatusAt(status, deadline, since ?? -Infinity);
+      this.entered.set(status, entered);
+    }
+    return entered;
+  }
+
+  private async readEnteredStatusAt(status: string, deadline: number, since: number): Promise<number | undefined> {
+    const { cloudFormation, DescribeStackEvents } = await cloudFormationClient();
+    const stackName = this.stackId.split('/')[1] ?? this.stackId;
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_EVENT_PAGES; page++) {
+      const answer = await this.retried('DescribeStackEvents', deadline, (signal) =>
+        cloudFormation.send(new DescribeStackEvents({ StackName: this.stackId, NextToken: nextToken }), { abortSignal: signal }));
+      const own = answer.StackEvents?.find((e) => e.ResourceType === 'AWS::CloudFormation::Stack' && e.LogicalResourceId === stackName
+        && (e.PhysicalResourceId ?? e.StackId) === this.stackId && e.ResourceStatus === status && e.Timestamp !== undefined);
+      if (own) {
+        return new Date(own.Timestamp!).getTime();
+      }
+      nextToken = answer.NextToken;
+      const oldest = answer.StackEvents?.at(-1)?.Timestamp;
+      if (!nextToken || (oldest !== undefined && new Date(oldest).getTime() < since)) {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * One CloudFormation call, retried with backoff until `deadline` as `read` says. `send` gets the attempt's abort
+   * signal and when the attempt was sent.
+   */
+  private async retried<T>(operation: string, deadline: number, send: (signal: AbortSignal, at: number) => Promise<T>): Promise<T> {
+    const started = Date.now();
     let last: { failure: StatusFailure; error: Error } | undefined;
     let throttles = 0;
     let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw this.failed(last ?? { failure: 'no-answer', error: new Error('no time was left to ask') }, attempt - 1, started);
+        throw this.failed(operation, last ?? { failure: 'no-answer', error: new Error('no time was left to ask') }, attempt - 1, started);
       }
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), Math.min(ATTEMPT_MS, remaining));
-      const at = Date.now();
       try {
-        const described = await cloudFormation.send(new DescribeStacks({ StackName: this.stackId }), { abortSignal: controller.signal });
-        const stack = described.Stacks?.find((s) => s.StackId === this.stackId);
-        if (!stack?.StackStatus) {
-          throw new StackStatusError('failed', `CloudFormation answered DescribeStacks without the status of ${this.stackId}.`);
-        }
-        this.latest = { status: stack.StackStatus, parentId: stack.ParentId, at };
-        return this.latest;
+        return await send(controller.signal, Date.now());
       } catch (e) {
         if (e instanceof StackStatusError) throw e;
         last = { failure: controller.signal.aborted ? 'no-answer' : classify(e), error: e as Error };
         if (last.failure === 'denied' || isFinal(e)) {
-          throw this.failed(last, attempt, started);
+          throw this.failed(operation, last, attempt, started);
         }
       } finally {
         clearTimeout(timer);
@@ -125,13 +186,13 @@ export class StatusReader {
       const wait = last.failure === 'throttled' ? this.backoff.throttled(++throttles) : this.backoff.failed(++failures);
       const lastAttempt = deadline - LAST_ATTEMPT_MS;
       if (Date.now() >= lastAttempt) {
-        throw this.failed(last, attempt, started);
+        throw this.failed(operation, last, attempt, started);
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(wait, lastAttempt - Date.now())));
     }
   }
 
-  private failed(last: { failure: StatusFailure; error: Error }, attempts: number, started: number): StackStatusError {
+  private failed(operation: string, last: { failure: StatusFailure; error: Error }, attempts: number, started: number): StackStatusError {
     const stackName = this.stackId.split('/')[1] ?? this.stackId;
     const region = this.stackId.split(':')[3] || process.env.AWS_REGION || '<region>';
     const over = `${attempts} attempt${attempts === 1 ? '' : 's'} over ${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -139,15 +200,15 @@ export class StatusReader {
     const route = `Check the function's route to the CloudFormation endpoint (cloudformation.${region}.amazonaws.com): ` +
       `a function in a VPC needs an interface VPC endpoint com.amazonaws.${region}.cloudformation or a route through a NAT gateway.`;
     const what = {
-      'throttled': `CloudFormation throttled DescribeStacks of stack ${stackName} (${over}; the last answer ${cause}). ` +
+      'throttled': `CloudFormation throttled ${operation} of stack ${stackName} (${over}; the last answer ${cause}). ` +
         'Other callers share the account\'s CloudFormation API rate (pipelines polling stacks, cdk deploy, other stacks\' providers): ' +
         'deploy when fewer of them run, or ask for a higher CloudFormation API quota, and retry the deployment.',
-      'denied': `CloudFormation denied DescribeStacks of stack ${stackName} (${cause}): the provider's role needs ` +
-        `cloudformation:DescribeStacks on its own stack (${this.stackId}). A role given to ReplicationJobProvider.configure must allow it ` +
+      'denied': `CloudFormation denied ${operation} of stack ${stackName} (${cause}): the provider's role needs ` +
+        `cloudformation:${operation} on its own stack (${this.stackId}). A role given to ReplicationJobProvider.configure must allow it ` +
         '(README, "Locked-down accounts").',
-      'no-answer': `CloudFormation did not answer DescribeStacks of stack ${stackName} (${over}). ${route}`,
-      'no-route': `DescribeStacks of stack ${stackName} could not reach CloudFormation (${over}; the last attempt ended in ${cause}). ${route}`,
-      'failed': `CloudFormation DescribeStacks of stack ${stackName} failed (${over}; the last answer ${cause}); retry the deployment later.`,
+      'no-answer': `CloudFormation did not answer ${operation} of stack ${stackName} (${over}). ${route}`,
+      'no-route': `${operation} of stack ${stackName} could not reach CloudFormation (${over}; the last attempt ended in ${cause}). ${route}`,
+      'failed': `CloudFormation ${operation} of stack ${stackName} failed (${over}; the last answer ${cause}); retry the deployment later.`,
     }[last.failure];
     return new StackStatusError(last.failure, what);
   }

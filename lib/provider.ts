@@ -232,8 +232,9 @@ export class ReplicationJobProvider extends Construct {
         }),
         new iam.PolicyStatement({
           // The handler reads its own stack's status to tell a rollback from a forward event, and stops a forward
-          // event's writes once CloudFormation has cancelled it (lambda/rollback.ts). Its own stack only.
-          actions: ['cloudformation:DescribeStacks'],
+          // event's writes once CloudFormation has cancelled it; an Update that finds its stack rolling back reads
+          // when the rollback began, from the stack's events (lambda/rollback.ts). Its own stack only.
+          actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
           resources: [Stack.of(this).stackId],
         }),
         new iam.PolicyStatement({

@@ -151,7 +151,7 @@ describe('permissions', () => {
     return policy.Properties.PolicyDocument.Statement;
   }
 
-  test('the policy allows the four SMS actions on "*", DescribeStacks on its own stack and writing to its own log group', () => {
+  test('the policy allows the four SMS actions on "*", DescribeStacks and DescribeStackEvents on its own stack and writing to its own log group', () => {
     const stack = newStack();
     new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
@@ -163,7 +163,7 @@ describe('permissions', () => {
             Resource: '*',
           },
           {
-            Action: 'cloudformation:DescribeStacks',
+            Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'],
             Effect: 'Allow',
             Resource: { Ref: 'AWS::StackId' },
           },

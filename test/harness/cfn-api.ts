@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { listenOnLoopback, stopListening } from './loopback';
 
 /**
- * CloudFormation's API as the handler sees it, for one stack: DescribeStacks, in the service's awsQuery protocol
- * (a form-encoded POST, answered in XML). It answers with the stack's status as the driver sets it, refuses any other
+ * CloudFormation's API as the handler sees it, for one stack: DescribeStacks and DescribeStackEvents, in the service's
+ * awsQuery protocol (a form-encoded POST, answered in XML). It answers with the stack's status as the driver sets it, refuses any other
  * stack as CloudFormation does ("Stack with id ... does not exist"), and records every request. Other actions are
  * answered as CloudFormation answers an action it does not have; the provider may call none of them. It fails on
  * demand as CloudFormation's API does: AccessDenied (a role without the permission), Throttling (the account's API
@@ -40,6 +40,22 @@ export interface StackView {
   readonly resources?: () => StackResourceView[];
   /** The stack's parameter values, which DescribeStacks answers. */
   readonly parameters?: () => Record<string, string>;
+  /** The stack's events, oldest first, which DescribeStackEvents answers newest first. */
+  readonly events?: () => StackEventView[];
+}
+
+/**
+ * One stack event: the stack's own (no logicalId: its status changed) or a resource's. CloudFormation names the stack
+ * itself by the stack's name as LogicalResourceId, its id as PhysicalResourceId, and AWS::CloudFormation::Stack.
+ */
+export interface StackEventView {
+  readonly status: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+  /** A resource's logical id; undefined for the stack's own event. */
+  readonly logicalId?: string;
+  readonly physicalId?: string;
+  readonly type?: string;
 }
 
 /** One resource of a stack, as ListStackResources describes it. */
@@ -53,6 +69,11 @@ export interface StackResourceView {
 
 /** ListStackResources' page size. */
 const RESOURCES_PAGE = 100;
+/**
+ * DescribeStackEvents' page size here. CloudFormation pages by size ("If the output exceeds 1 MB"), which is hundreds
+ * of events; a small page lets the tests page through the events of a few resources.
+ */
+const EVENTS_PAGE = 10;
 
 export class CloudFormationApi {
   /** Starts the API on 127.0.0.1 on a free port. */
@@ -70,6 +91,7 @@ export class CloudFormationApi {
   private readonly server: http.Server;
   private readonly createdAt = new Date();
   private denied = 0;
+  private readonly deniedActions = new Map<string, number>();
   private throttled = 0;
   private hanging = 0;
   private throttleRps?: number;
@@ -90,6 +112,11 @@ export class CloudFormationApi {
   /** The next `count` requests are answered AccessDenied, as CloudFormation answers a role without the permission. */
   denyNext(count: number): void {
     this.denied += count;
+  }
+
+  /** The next `count` requests of one action are answered AccessDenied: a role that allows the others but not this one. */
+  denyNextOf(action: string, count: number): void {
+    this.deniedActions.set(action, (this.deniedActions.get(action) ?? 0) + count);
   }
 
   /** The next `count` requests are answered Throttling ("Rate exceeded"), as CloudFormation answers above its API rate. */
@@ -113,6 +140,7 @@ export class CloudFormationApi {
   /** Answers every request again. */
   clearFaults(): void {
     this.denied = 0;
+    this.deniedActions.clear();
     this.throttled = 0;
     this.hanging = 0;
     this.throttleRps = undefined;
@@ -127,6 +155,11 @@ export class CloudFormationApi {
   /** The DescribeStacks requests made so far. */
   describeStacksCalls(): CfnApiRequest[] {
     return this.requests.filter((r) => r.action === 'DescribeStacks');
+  }
+
+  /** The DescribeStackEvents requests made so far. */
+  describeStackEventsCalls(): CfnApiRequest[] {
+    return this.requests.filter((r) => r.action === 'DescribeStackEvents');
   }
 
   close(): Promise<void> {
@@ -161,8 +194,10 @@ export class CloudFormationApi {
 
   private answer(action: string, params: Record<string, string>): { status: number; body: string; recorded: string; requestId: string } {
     const requestId = randomUUID();
-    if (this.denied > 0) {
-      this.denied--;
+    const deniedHere = this.deniedActions.get(action) ?? 0;
+    if (deniedHere > 0) this.deniedActions.set(action, deniedHere - 1);
+    if (this.denied > 0 || deniedHere > 0) {
+      this.denied = Math.max(0, this.denied - (deniedHere > 0 ? 0 : 1));
       return { status: 403, recorded: 'AccessDenied', requestId, body: error('AccessDenied', `User is not authorized to perform: cloudformation:${action}`, requestId) };
     }
     if (this.throttled > 0 || this.isThrottled()) {
@@ -171,6 +206,9 @@ export class CloudFormationApi {
     }
     if (action === 'ListStackResources' || action === 'GetTemplate') {
       return this.answerRead(action, params, requestId);
+    }
+    if (action === 'DescribeStackEvents') {
+      return this.answerEvents(params, requestId);
     }
     if (action !== 'DescribeStacks') {
       return { status: 400, recorded: 'InvalidAction', requestId, body: error('InvalidAction', `The action ${action} is not valid for this web service.`, requestId) };
@@ -219,6 +257,37 @@ export class CloudFormationApi {
 
   private find(name: string | undefined): StackView | undefined {
     return findIn([this.stack, ...this.others], name);
+  }
+
+  /** DescribeStackEvents: the stack's events newest first, EVENTS_PAGE to a page. */
+  private answerEvents(params: Record<string, string>, requestId: string): { status: number; body: string; recorded: string; requestId: string } {
+    const stack = this.find(params.StackName);
+    if (!stack) {
+      return { status: 400, recorded: 'ValidationError', requestId, body: error('ValidationError', `Stack [${params.StackName}] does not exist`, requestId) };
+    }
+    const all = [...(stack.events?.() ?? [])].reverse();
+    const offset = params.NextToken ? Number(Buffer.from(params.NextToken, 'base64url').toString()) : 0;
+    const page = all.slice(offset, offset + EVENTS_PAGE);
+    const next = offset + EVENTS_PAGE < all.length ? Buffer.from(String(offset + EVENTS_PAGE)).toString('base64url') : undefined;
+    const members = page.map((e) => `
+      <member>
+        <StackId>${escape(stack.stackId)}</StackId>
+        <EventId>${randomUUID()}</EventId>
+        <StackName>${escape(stack.stackName)}</StackName>
+        <LogicalResourceId>${escape(e.logicalId ?? stack.stackName)}</LogicalResourceId>
+        <PhysicalResourceId>${escape(e.logicalId ? e.physicalId ?? '' : stack.stackId)}</PhysicalResourceId>
+        <ResourceType>${escape(e.logicalId ? e.type ?? 'Custom::Resource' : 'AWS::CloudFormation::Stack')}</ResourceType>
+        <Timestamp>${new Date(e.at).toISOString()}</Timestamp>
+        <ResourceStatus>${e.status}</ResourceStatus>
+      </member>`).join('');
+    return { status: 200, recorded: 'ok', requestId, body: `<DescribeStackEventsResponse xmlns="${XMLNS}">
+  <DescribeStackEventsResult>
+    <StackEvents>${members}
+    </StackEvents>${next ? `
+    <NextToken>${next}</NextToken>` : ''}
+  </DescribeStackEventsResult>
+  <ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>
+</DescribeStackEventsResponse>` };
   }
 
   /** ListStackResources and GetTemplate, for a stack that has them (its view gives resources and a template). */

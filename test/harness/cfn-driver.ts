@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CfnElement, CfnResource, Stack, Stage } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { CloudFormationApi } from './cfn-api';
+import { CloudFormationApi, StackEventView } from './cfn-api';
 import { listenOnLoopback, stopListening } from './loopback';
 import { testTls } from './tls';
 
@@ -167,6 +167,7 @@ export class CfnDriver {
     await listenOnLoopback(driver.responseServer);
     driver.cfnApi = await CloudFormationApi.start({
       stackId: driver.stackId, stackName: driver.stackName, status: () => driver.stackStatus, parentId: () => driver.parentStackId,
+      events: () => driver.stackEvents,
     });
     return driver;
   }
@@ -190,8 +191,22 @@ export class CfnDriver {
   private readonly workDir = mkdtempSync(path.join(tmpdir(), 'cfn-driver-'));
   private putFaults: Array<'500' | 'reset'> = [];
   private cfnApi?: CloudFormationApi;
+  /**
+   * The stack's events as DescribeStackEvents answers them (oldest first here): one of the stack's own each time its
+   * status changes, when it changes, and one of a resource's for each event sent to the function.
+   */
+  readonly stackEvents: StackEventView[] = [{ status: 'CREATE_IN_PROGRESS', at: Date.now() }];
+  private status: StackStatus = 'CREATE_IN_PROGRESS';
+
   /** What DescribeStacks answers. Each operation sets it as CloudFormation would; tests may set it too. */
-  stackStatus: StackStatus = 'CREATE_IN_PROGRESS';
+  get stackStatus(): StackStatus {
+    return this.status;
+  }
+
+  set stackStatus(status: StackStatus) {
+    if (status !== this.status) this.stackEvents.push({ status, at: Date.now() });
+    this.status = status;
+  }
   /** Set to make the stack a nested one: DescribeStacks then answers this ParentId. */
   parentStackId?: string;
 
@@ -364,6 +379,29 @@ export class CfnDriver {
     return results;
   }
 
+  /**
+   * An Update that Lambda delivers late: CloudFormation sends it (its ResponseURL is signed then), another resource
+   * fails `afterMs` later, and the rollback Update runs to its answer; only then does the forward Update's invocation
+   * start, while the stack still rolls back (Lambda queues and retries asynchronous invocations for up to the
+   * function's maximum event age, and may deliver one twice). CloudFormation ignores the forward Update's answer.
+   */
+  async lateUpdate(target: string | IConstruct, changes: Record<string, unknown>, options: { afterMs: number }): Promise<Cancelled> {
+    const logicalId = this.logicalIdOf(target);
+    const state = this.existing(logicalId);
+    const oldProperties = state.properties!;
+    const newProperties = stringifyLeaves({ ...oldProperties, ...this.resolve(changes) as object }) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete newProperties[key];
+    this.stackStatus = 'UPDATE_IN_PROGRESS';
+    const forwardEvent = this.event('Update', logicalId, newProperties, { physicalId: state.physicalId, oldProperties });
+    await sleep(options.afterMs);
+    this.stackStatus = 'UPDATE_ROLLBACK_IN_PROGRESS';
+    const rollback = await this.invoke(this.event('Update', logicalId, oldProperties, { physicalId: state.physicalId, oldProperties: newProperties }));
+    const forward = await this.invoke(forwardEvent);
+    if (rollback.status === 'SUCCESS') state.physicalId = rollback.physicalResourceId;
+    state.lastUpdate = undefined;
+    return { forward, rollback };
+  }
+
   /** Sends Delete with the resource's physical id: the stack's deletion, or the rollback of a failed Create. */
   async delete(target: string | IConstruct = this.only()): Promise<CfnResult> {
     const logicalId = this.logicalIdOf(target);
@@ -487,6 +525,11 @@ export class CfnDriver {
     this.cfnApi!.denyNext(count);
   }
 
+  /** DescribeStackEvents answers AccessDenied to the next `count` requests, as to a role without that permission. */
+  denyNextDescribeStackEvents(count: number): void {
+    this.cfnApi!.denyNextOf('DescribeStackEvents', count);
+  }
+
   /** DescribeStacks answers Throttling to the next `count` requests (Infinity: until clearDescribeStacksFaults). */
   throttleNextDescribeStacks(count: number): void {
     this.cfnApi!.throttleNext(count);
@@ -592,6 +635,7 @@ export class CfnDriver {
     };
     if (type === 'Update') event.OldResourceProperties = extra.oldProperties;
     if (type !== 'Create') event.PhysicalResourceId = extra.physicalId;
+    this.stackEvents.push({ status: `${type.toUpperCase()}_IN_PROGRESS`, at: Date.now(), logicalId, physicalId: extra.physicalId, type: event.ResourceType });
     this.pending.set(pathname, { signature, event, startedAt: 0, puts: [] });
     return event;
   }
