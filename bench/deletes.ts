@@ -149,6 +149,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const progress = (message: string) => process.stderr.write(`[deletes ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}\n`);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sms-deletes-'));
+  // What is measured is the bundle made when the bench starts: its commit, and whether lambda/ or lib/ differed from it.
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' }).trim();
+  const commit = git('rev-parse', '--short', 'HEAD');
+  const dirty = git('status', '--porcelain', '--', 'lambda', 'lib') !== '';
   try {
     const { creates, servers } = deployEvents(Math.max(...CELLS.map((c) => c.jobs)), seedTime(), path.join(workDir, 'cdk.out'));
     const bench = await HandlerBench.start(workDir);
@@ -158,10 +162,8 @@ async function main(): Promise<void> {
     } finally {
       await bench.close();
     }
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8' }).trim();
-    const dirty = git('status', '--porcelain', '--', 'lambda', 'lib') !== '';
     const note = `Measured by \`npm run bench:deletes\` (bench/deletes.ts) on ${new Date().toISOString().slice(0, 10)}, `
-      + `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes in lambda/ or lib/' : ''}, ${os.cpus()[0]?.model.trim()}, ${os.cpus().length} cores, `
+      + `commit ${commit}${dirty ? ' with uncommitted changes in lambda/ or lib/' : ''}, ${os.cpus()[0]?.model.trim()}, ${os.cpus().length} cores, `
       + `1-minute load ${os.loadavg()[0].toFixed(1)} at the end; ${((Date.now() - started) / 60000).toFixed(1)} min. One batch per cell.`;
     const section = renderDeletes(runs, note);
     const file = path.join(__dirname, 'RESULTS.md');
