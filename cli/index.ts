@@ -5,17 +5,29 @@
 import type { ReplicationJob, ReplicationRun } from '@aws-sdk/client-sms';
 import { parseArgs } from 'node:util';
 import { jobReports, orphansOf, replicationJobsOf } from './inspect';
-import { ReadError, StackRead, clients, listJobs, readRuns, readStack } from './read';
+import { version } from '../package.json';
+import { MAX_ATTEMPTS, NETWORK_ATTEMPTS, ReadError, SETUP_CODES, StackRead, clients, listJobs, missingProfile, readRuns, readStack } from './read';
 import { ReadFailure, StackReport, StatusReport, describeFailure, exitCodeOf } from './report';
 import { renderTable } from './table';
 
-const USAGE = `Usage: cdk-sms-replication-job status --stack NAME [--stack NAME ...] [--region R] [--profile P] [--json]
+const USAGE = `Usage: cdk-sms-replication-job status --stack NAME|ARN [--stack NAME|ARN ...] [--region R] [--profile P] [--json]
+       cdk-sms-replication-job --version | --help
 
-Reports, for each Custom::SmsReplicationJob of each stack, what SMS holds: state, last and next run, latest AMI,
-and drift against the template (IN_SYNC, MODIFIED, DELETED, NOT_CHECKED); and the orphans, jobs marked by the
-stack that it no longer holds. Read-only.
+Reports, for each Custom::SmsReplicationJob of each stack, what SMS holds: state, the last run that ended and the
+next one, latest AMI, and drift against the template (IN_SYNC, MODIFIED, DELETED, NOT_CHECKED); and the orphans, jobs
+marked by the stack that it no longer holds. Read-only. Progress and errors go to stderr.
 
-Exit 0: all in sync and healthy; 1: drift, a failed state or an orphan; 2: something could not be read (or usage).`;
+Exit 0: all in sync and healthy; 1: drift, a failed job or last run, or an orphan; 2: something could not be read
+(or usage).
+
+--json prints the report as JSON, described by the JSON Schema cli/status.schema.json in this package
+(node_modules/cdk-sms-replication-job/cli/status.schema.json).
+
+Environment: AWS_REGION; AWS_PROFILE (as --profile), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE and the SDK's other credential sources; AWS_ENDPOINT_URL,
+AWS_ENDPOINT_URL_SMS, AWS_ENDPOINT_URL_CLOUDFORMATION (a VPC endpoint, a proxy); AWS_MAX_ATTEMPTS (default
+${MAX_ATTEMPTS}, for throttling and 5xx; an unreachable endpoint is tried ${NETWORK_ATTEMPTS} times) and AWS_RETRY_MODE (default
+adaptive); NO_COLOR, FORCE_COLOR.`;
 
 /** Jobs to read before progress is shown on stderr. */
 const PROGRESS_FROM = 50;
@@ -32,14 +44,22 @@ async function main(argv: string[]): Promise<number> {
         profile: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
       },
     });
   } catch (e) {
-    return usage((e as Error).message);
+    const error = e as Error & { code?: string };
+    // Node's message for an unknown option suggests a quoting it does not balance.
+    const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(error.message)?.[1] : undefined;
+    return usage(unknown ? `unknown option ${unknown}` : error.message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${version}\n`);
     return 0;
   }
   if (positionals.length !== 1 || positionals[0] !== 'status') {
@@ -61,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
     const colour = process.env.FORCE_COLOR !== undefined ? process.env.FORCE_COLOR !== '0' : tty && process.env.NO_COLOR === undefined;
     process.stdout.write(renderTable(report, { colour, width: tty ? process.stdout.columns : undefined }));
   }
+  // Once each, on stderr (the table refers to them).
   for (const failure of report.errors) {
     process.stderr.write(`could not read: ${describeFailure(failure)}\n`);
   }
@@ -76,11 +97,15 @@ export async function status(stackNames: string[], regionFlag: string | undefine
     errors.push(e.failure);
   };
   const reads = new Map<string, StackRead>();
-  for (const name of stackNames) {
+  // A profile that does not exist, no region, no credentials: said once, and nothing else is tried.
+  const noProfile = await missingProfile();
+  if (noProfile) errors.push({ ...noProfile, stackName: stackNames[0] });
+  for (const name of noProfile ? [] : stackNames) {
     try {
       reads.set(name, await readStack(cloudFormation, name));
     } catch (e) {
       collect(e);
+      if (errors.some((f) => SETUP_CODES.has(f.code))) break;
     }
   }
   let region: string | null = regionFlag ?? null;
@@ -107,13 +132,22 @@ export async function status(stackNames: string[], regionFlag: string | undefine
   const held = new Set([...reads.values()].flatMap((s) => replicationJobsOf(s).map((r) => r.jobId)).filter((id): id is string => id !== undefined));
   // Without the listing there is nothing to compare; a job whose runs alone failed is still reported (no last run).
   const smsRead = !errors.some((e) => e.service === 'SMS' && e.call === 'GetReplicationJobs');
-  const stacks: StackReport[] = stackNames.map((name) => {
+  // A stack given twice (by its name and by its ARN) is reported once.
+  const seen = new Set<string>();
+  const given = stackNames.filter((name) => {
+    const id = reads.get(name)?.stackId;
+    if (id === undefined) return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+  const stacks: StackReport[] = given.map((name) => {
     const read = reads.get(name);
     if (!read) {
       return { stackName: name, stackId: null, stackStatus: null, read: false, jobs: [], orphans: [] };
     }
     return {
-      stackName: name,
+      stackName: read.stackName,
       stackId: read.stackId,
       stackStatus: read.stackStatus,
       read: true,
@@ -145,9 +179,21 @@ function usage(message: string): number {
   return 2;
 }
 
-main(process.argv.slice(2)).then((code) => {
+/**
+ * Ends the process once what was written has been flushed: the SDK's HTTP handler keeps a timer per failed request
+ * (its socket-acquisition warning, up to 35 s), and a script waiting on the command must not wait for it.
+ */
+function exit(code: number): void {
   process.exitCode = code;
-}, (e: unknown) => {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main(process.argv.slice(2)).then(exit, (e: unknown) => {
   process.stderr.write(`${(e as Error).stack ?? e}\n`);
-  process.exitCode = 2;
+  exit(2);
 });

@@ -38,7 +38,7 @@ export function jobReports(stack: StackRead, jobs: Map<string, ReplicationJob>, 
   return replicationJobsOf(stack).map((resource) => {
     const definition = stack.template.Resources?.[resource.logicalId];
     const job = resource.jobId ? jobs.get(resource.jobId) : undefined;
-    const lastRun = latest(runs.get(resource.jobId ?? '') ?? []);
+    const { lastRun, nextRun } = runsOf(runs.get(resource.jobId ?? '') ?? []);
     const path = definition?.Metadata?.['aws:cdk:path'];
     return {
       logicalId: resource.logicalId,
@@ -50,6 +50,7 @@ export function jobReports(stack: StackRead, jobs: Map<string, ReplicationJob>, 
       state: job?.state ?? null,
       statusMessage: job?.statusMessage ?? null,
       lastRun,
+      nextRun,
       nextRunAt: iso(job?.nextReplicationRunStartTime),
       latestAmiId: job?.latestAmiId ?? null,
       healthy: !FAILED_JOB_STATES.includes(job?.state ?? '') && lastRun?.state !== 'FAILED',
@@ -102,18 +103,40 @@ export function orphansOf(stack: StackRead, allJobs: ReplicationJob[], held: Set
   return out;
 }
 
-/** The run that completed last, or (none completed) was scheduled last. */
-function latest(runs: ReplicationRun[]): RunReport | null {
-  const when = (r: ReplicationRun) => (r.completedTime ?? r.scheduledStartTime)?.getTime() ?? 0;
-  const last = [...runs].sort((a, b) => when(b) - when(a))[0];
-  return last ? {
-    id: last.replicationRunId ?? null,
-    state: last.state ?? null,
-    type: last.type ?? null,
-    at: iso(last.completedTime ?? last.scheduledStartTime),
-    amiId: last.amiId ?? null,
-    statusMessage: last.statusMessage ?? null,
-  } : null;
+/**
+ * The states of a run that has ended (the SMS model's ReplicationRunState: PENDING, MISSED, ACTIVE, FAILED, COMPLETED,
+ * DELETING, DELETED): its outcome is known. A job's health is judged on the latest of these.
+ */
+const ENDED = ['COMPLETED', 'FAILED'];
+/** The states of a run still to come (PENDING) or under way (ACTIVE). */
+const TO_COME = ['ACTIVE', 'PENDING'];
+
+/**
+ * The run that ended last (COMPLETED or FAILED, by completedTime), whatever is scheduled after it: a job's next run is
+ * almost always scheduled, and must not hide a failed one. And the run under way, or else the next one scheduled.
+ * MISSED, DELETING and DELETED runs are neither.
+ */
+export function runsOf(runs: ReplicationRun[]): { lastRun: RunReport | null; nextRun: RunReport | null } {
+  const time = (d: Date | undefined) => d?.getTime() ?? 0;
+  const ended = runs.filter((r) => ENDED.includes(r.state ?? ''))
+    .sort((a, b) => time(b.completedTime ?? b.scheduledStartTime) - time(a.completedTime ?? a.scheduledStartTime))[0];
+  const next = runs.filter((r) => TO_COME.includes(r.state ?? ''))
+    .sort((a, b) => TO_COME.indexOf(a.state!) - TO_COME.indexOf(b.state!) || time(a.scheduledStartTime) - time(b.scheduledStartTime))[0];
+  return {
+    lastRun: ended ? runReport(ended, ended.completedTime ?? ended.scheduledStartTime) : null,
+    nextRun: next ? runReport(next, next.scheduledStartTime) : null,
+  };
+}
+
+function runReport(run: ReplicationRun, at: Date | undefined): RunReport {
+  return {
+    id: run.replicationRunId ?? null,
+    state: run.state ?? null,
+    type: run.type ?? null,
+    at: iso(at),
+    amiId: run.amiId ?? null,
+    statusMessage: run.statusMessage ?? null,
+  };
 }
 
 /** The template's ServerId, for a resource whose job SMS does not hold; null when it is not a plain value. */

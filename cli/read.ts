@@ -5,7 +5,10 @@
  */
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, paginateListStackResources, Parameter, StackResourceSummary } from '@aws-sdk/client-cloudformation';
 import { ReplicationJob, ReplicationRun, SMSClient, paginateGetReplicationJobs, paginateGetReplicationRuns } from '@aws-sdk/client-sms';
+import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
+import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/util-retry';
 import { ReadFailure } from './report';
 
 /** The resource type of a ReplicationJob. */
@@ -17,6 +20,68 @@ export const RESOURCE_TYPE = 'Custom::SmsReplicationJob';
  * throttled 10 times in a row (bench/STATUS.md). AWS_MAX_ATTEMPTS and AWS_RETRY_MODE override both, as in every SDK.
  */
 export const MAX_ATTEMPTS = 20;
+
+/**
+ * Attempts per read when the endpoint cannot be reached (refused, unknown host, TLS, no answer): a few, not 20, so that
+ * a wrong AWS_ENDPOINT_URL, VPC endpoint or proxy is reported within seconds rather than after minutes of backoff.
+ */
+export const NETWORK_ATTEMPTS = 3;
+
+/** Retries from which on a throttled or failing read is reported on stderr, at most once every PROGRESS_EVERY_MS. */
+const PROGRESS_FROM_RETRY = 5;
+const PROGRESS_EVERY_MS = 10_000;
+
+/** Node's and OpenSSL's codes of a connection that could not be made or kept. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|HOSTNAME_MISMATCH)/;
+
+/** Whether the error is the network's or TLS's (no answer from the service), rather than an answer. */
+export function isNetworkError(e: unknown): boolean {
+  const error = e as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } };
+  if (error?.$metadata?.httpStatusCode !== undefined) return false;
+  return NETWORK_CODES.has(error?.code ?? '') || TLS_CODE.test(error?.code ?? '') || error?.name === 'TimeoutError';
+}
+
+/**
+ * The SDK's retry strategy (adaptive, or as AWS_RETRY_MODE says), with a count by kind: a network error ends the read
+ * after NETWORK_ATTEMPTS attempts in all; throttling and 5xx keep the strategy's own count, and a read still retrying
+ * after PROGRESS_FROM_RETRY throttles says so on stderr.
+ */
+class RetryByKind implements RetryStrategyV2 {
+  private lastProgress = 0;
+
+  constructor(private readonly inner: RetryStrategyV2, private readonly service: string, private readonly maxAttempts: number) {}
+
+  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
+    return this.inner.acquireInitialRetryToken(scope);
+  }
+
+  async refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
+    if (isNetworkError(info.error) && token.getRetryCount() + 1 >= NETWORK_ATTEMPTS) {
+      throw info.error;
+    }
+    const next = await this.inner.refreshRetryTokenForRetry(token, info);
+    const retries = next.getRetryCount();
+    if (retries >= PROGRESS_FROM_RETRY && Date.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
+      this.lastProgress = Date.now();
+      const what = info.errorType === 'THROTTLING' ? 'throttles' : 'keeps failing';
+      process.stderr.write(`waiting: ${this.service} ${what} a read (${info.error?.name ?? 'error'}); attempt ${retries + 1} of ${this.maxAttempts} ` +
+        `in ${(next.getRetryDelay() / 1000).toFixed(1)} s\n`);
+    }
+    return next;
+  }
+
+  recordSuccess(token: RetryToken): void {
+    this.inner.recordSuccess(token);
+  }
+}
+
+function retryStrategy(service: string): { retryStrategy: RetryStrategyV2; maxAttempts: number } {
+  const maxAttempts = Number(process.env.AWS_MAX_ATTEMPTS) || MAX_ATTEMPTS;
+  const attempts = () => Promise.resolve(maxAttempts);
+  const inner = process.env.AWS_RETRY_MODE === 'standard' ? new StandardRetryStrategy(attempts) : new AdaptiveRetryStrategy(attempts);
+  return { retryStrategy: new RetryByKind(inner, service, maxAttempts), maxAttempts };
+}
 
 /** GetReplicationRuns calls in flight at once. */
 const CONCURRENCY = 8;
@@ -34,14 +99,57 @@ export interface Clients {
 export function clients(region: string | undefined): Clients {
   const common = {
     region,
-    maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS) || MAX_ATTEMPTS,
-    retryMode: process.env.AWS_RETRY_MODE ?? 'adaptive',
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000 }),
   };
   return {
-    cloudFormation: new CloudFormationClient({ ...common, endpoint: process.env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? process.env.AWS_ENDPOINT_URL }),
-    sms: new SMSClient({ ...common, endpoint: process.env.AWS_ENDPOINT_URL_SMS ?? process.env.AWS_ENDPOINT_URL }),
+    cloudFormation: new CloudFormationClient({ ...common, ...retryStrategy('CloudFormation'), endpoint: endpointOf('CloudFormation') }),
+    sms: new SMSClient({ ...common, ...retryStrategy('SMS'), endpoint: endpointOf('SMS') }),
   };
+}
+
+/** The endpoint the environment gives a service, if any (AWS_ENDPOINT_URL_SMS, AWS_ENDPOINT_URL_CLOUDFORMATION, AWS_ENDPOINT_URL). */
+function endpointOf(service: ReadFailure['service']): string | undefined {
+  return (service === 'SMS' ? process.env.AWS_ENDPOINT_URL_SMS : process.env.AWS_ENDPOINT_URL_CLOUDFORMATION) ?? process.env.AWS_ENDPOINT_URL;
+}
+
+/**
+ * The profile that --profile or AWS_PROFILE names, when neither shared file has it: the SDK would say only that no
+ * provider gave credentials. Undefined when no profile is named, or it exists.
+ */
+export async function missingProfile(): Promise<ReadFailure | undefined> {
+  const profile = process.env.AWS_PROFILE;
+  if (!profile) return undefined;
+  const { configFile, credentialsFile } = await loadSharedConfigFiles();
+  if (configFile[profile] !== undefined || credentialsFile[profile] !== undefined) return undefined;
+  const known = [...new Set([...Object.keys(credentialsFile), ...Object.keys(configFile)])].sort();
+  return {
+    service: 'CloudFormation', call: 'DescribeStacks', stackName: null, jobId: null, code: 'ProfileNotFound',
+    message: `profile ${profile} (--profile or AWS_PROFILE) is in neither ${process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'} ` +
+      `nor ${process.env.AWS_CONFIG_FILE ?? '~/.aws/config'}; ${known.length > 0 ? `the profiles there: ${known.join(', ')}` : 'they name no profile'}`,
+  };
+}
+
+/** Errors of the setup (no region, no credentials, no such profile), after which no other read can succeed. */
+export const SETUP_CODES = new Set(['RegionMissing', 'CredentialsProviderError', 'ProfileNotFound']);
+
+/** What the SDK's setup error says, and the fix. */
+function setupFailure(error: Error): Pick<ReadFailure, 'code' | 'message'> | undefined {
+  if (error.message === 'Region is missing') {
+    return {
+      code: 'RegionMissing',
+      message: 'no AWS region was given: pass --region REGION, set AWS_REGION, or set region in the profile of ~/.aws/config (AWS_CONFIG_FILE)',
+    };
+  }
+  if (error.name === 'CredentialsProviderError') {
+    const profile = process.env.AWS_PROFILE ?? 'default';
+    return {
+      code: 'CredentialsProviderError',
+      message: `${error.message.replace(/[.\s]*$/, '')}: the SDK tried the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), profile ${profile} ` +
+        'of ~/.aws/credentials and ~/.aws/config (with SSO and credential_process), web identity (AWS_WEB_IDENTITY_TOKEN_FILE) and the ' +
+        'container and instance roles. Pass --profile NAME (or set AWS_PROFILE), sign in (aws sso login), or set the variables',
+    };
+  }
+  return undefined;
 }
 
 /** A read that failed, named. */
@@ -57,16 +165,23 @@ export async function read<T>(service: ReadFailure['service'], call: string, sta
   try {
     return await fn();
   } catch (e) {
-    const error = e as Error & { $metadata?: { attempts?: number } };
+    const error = e as Error & { $metadata?: { attempts?: number }; code?: string };
     const attempts = error.$metadata?.attempts;
-    throw new ReadError({
-      service,
-      call,
-      stackName,
-      jobId,
-      code: error.name ?? 'Error',
-      message: `${error.message}${attempts && attempts > 1 ? ` (after ${attempts} attempts)` : ''}`,
-    });
+    const after = attempts && attempts > 1 ? ` (after ${attempts} attempts)` : '';
+    const setup = setupFailure(error);
+    if (setup) {
+      throw new ReadError({ service, call, stackName, jobId, ...setup });
+    }
+    if (isNetworkError(error)) {
+      const endpoint = endpointOf(service);
+      throw new ReadError({
+        service, call, stackName, jobId, code: error.code ?? error.name ?? 'Error',
+        message: `${error.message}${after}: no answer from ${endpoint ?? `${service}'s endpoint in the region`}` +
+          `${endpoint ? ` (${endpoint === process.env.AWS_ENDPOINT_URL ? 'AWS_ENDPOINT_URL' : `AWS_ENDPOINT_URL_${service === 'SMS' ? 'SMS' : 'CLOUDFORMATION'}`})` : ''}; ` +
+          'check that endpoint, the network route to it, and any proxy',
+      });
+    }
+    throw new ReadError({ service, call, stackName, jobId, code: error.name ?? 'Error', message: `${error.message}${after}` });
   }
 }
 
@@ -111,7 +226,8 @@ export async function readStack(cfn: CloudFormationClient, stackName: string): P
     });
   }
   return {
-    stackName,
+    // The stack's own name, whether --stack gave it or the stack's ARN: orphans are found by the name in their marker.
+    stackName: stack.StackName ?? stackName,
     stackId: stack.StackId,
     stackStatus: stack.StackStatus ?? 'UNKNOWN',
     parameters: parametersOf(stack.Parameters ?? []),

@@ -30,7 +30,7 @@ export interface RunReport {
   readonly id: string | null;
   readonly state: string | null;
   readonly type: string | null;
-  /** When it completed, or (not completed) when it was scheduled to start; ISO 8601. */
+  /** When it ended (the last run), or when it was scheduled to start (the next run); ISO 8601. */
   readonly at: string | null;
   readonly amiId: string | null;
   readonly statusMessage: string | null;
@@ -50,10 +50,14 @@ export interface JobReport {
   /** SMS's ReplicationJobState; null when SMS holds no such job. */
   readonly state: string | null;
   readonly statusMessage: string | null;
+  /** The run that ended last (COMPLETED or FAILED), whatever is scheduled after it; null when none has ended. */
   readonly lastRun: RunReport | null;
+  /** The run under way (ACTIVE), or else the next one scheduled (PENDING); null when none is. */
+  readonly nextRun: RunReport | null;
+  /** SMS's nextReplicationRunStartTime for the job. */
   readonly nextRunAt: string | null;
   readonly latestAmiId: string | null;
-  /** False when the job is FAILED, FAILING or PAUSED_ON_FAILURE, or its last run FAILED. */
+  /** False when the job is FAILED, FAILING or PAUSED_ON_FAILURE, or the last run that ended FAILED. */
   readonly healthy: boolean;
   readonly drift: Drift;
 }
@@ -76,7 +80,7 @@ export interface OrphanReport {
 }
 
 export interface StackReport {
-  /** As given with --stack. */
+  /** The stack's name, as CloudFormation answers it (--stack may give its ARN); as given when it could not be read. */
   readonly stackName: string;
   readonly stackId: string | null;
   readonly stackStatus: string | null;

@@ -4,7 +4,7 @@
  * construct path is cut at its start (its end names the job), the logical id in its middle (its end is a hash) and
  * the server's VM name at its end. The path shown is the ReplicationJob's, in its stack; --json has the whole path. Colour only when asked (a terminal, without NO_COLOR).
  */
-import { JobReport, StatusReport, describeFailure } from './report';
+import { JobReport, StatusReport } from './report';
 
 type Cut = 'none' | 'start' | 'middle' | 'end';
 
@@ -29,7 +29,7 @@ const COLUMNS: Column[] = [
   { title: 'STATE', value: (j) => j.state ?? '-', cut: 'none', paint: (_, j) => (j.state === null ? undefined : stateColour(j.state)) },
   { title: 'LAST RUN', value: (j) => (j.lastRun ? `${j.lastRun.state ?? '?'} ${short(j.lastRun.at)}` : '-'), cut: 'none',
     paint: (_, j) => (j.lastRun?.state === 'FAILED' ? 'red' : undefined) },
-  { title: 'NEXT RUN', value: (j) => short(j.nextRunAt), cut: 'none' },
+  { title: 'NEXT RUN', value: (j) => (j.nextRun?.state === 'ACTIVE' ? `ACTIVE ${short(j.nextRun.at)}` : short(j.nextRun?.at ?? j.nextRunAt)), cut: 'none' },
   { title: 'LATEST AMI', value: (j) => j.latestAmiId ?? '-', cut: 'none' },
   { title: 'DRIFT', value: (j) => j.drift.status + (j.drift.differences.length > 0 ? ` (${j.drift.differences.length})` : ''), cut: 'none',
     paint: (_, j) => (j.drift.status === 'IN_SYNC' ? 'green' : j.drift.status === 'DELETED' ? 'red' : 'yellow') },
@@ -47,7 +47,7 @@ export function renderTable(report: StatusReport, options: TableOptions): string
   const lines: string[] = [];
   for (const stack of report.stacks) {
     if (!stack.read) {
-      lines.push(`Stack ${stack.stackName}: ${paint('not read', 'red')} (see below)`, '');
+      lines.push(`Stack ${stack.stackName}: ${paint('not read', 'red')} (the error is on stderr)`, '');
       continue;
     }
     lines.push(`Stack ${stack.stackName} (${stack.stackStatus}): ${count(stack.jobs.length, 'replication job')}`);
@@ -71,9 +71,7 @@ export function renderTable(report: StatusReport, options: TableOptions): string
     }
     lines.push('');
   }
-  if (report.errors.length > 0) {
-    lines.push(paint('Could not read:', 'red'), ...report.errors.map((e) => `  ${describeFailure(e)}`), '');
-  }
+  // The errors themselves go to stderr, once (cli/index.ts); the summary counts them.
   lines.push(summary(report));
   return lines.join('\n') + '\n';
 }

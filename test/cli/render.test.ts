@@ -10,6 +10,7 @@ const job = (logicalId: string, constructPath: string, vmName: string): JobRepor
   logicalId, constructPath, resourceStatus: 'CREATE_COMPLETE', physicalResourceId: 'sms-job-0123456789abcdef0', jobId: 'sms-job-0123456789abcdef0',
   server: { id: 's-12345678', vmName }, state: 'ACTIVE', statusMessage: null,
   lastRun: { id: 'sms-run-1', state: 'COMPLETED', type: 'AUTOMATIC', at: '2026-12-04T02:00:00.000Z', amiId: 'ami-0123456789abcdef0', statusMessage: null },
+  nextRun: { id: 'sms-run-2', state: 'PENDING', type: 'AUTOMATIC', at: '2026-12-05T02:00:00.000Z', amiId: null, statusMessage: null },
   nextRunAt: '2026-12-05T02:00:00.000Z', latestAmiId: 'ami-0123456789abcdef0', healthy: true,
   drift: { status: 'IN_SYNC', reason: null, differences: [], notCompared: [] },
 });
