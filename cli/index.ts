@@ -6,7 +6,7 @@ import type { ReplicationJob, ReplicationRun } from '@aws-sdk/client-sms';
 import { parseArgs } from 'node:util';
 import { jobReports, orphansOf, replicationJobsOf } from './inspect';
 import { version } from '../package.json';
-import { MAX_ATTEMPTS, NETWORK_ATTEMPTS, ReadError, SETUP_CODES, StackRead, clients, listJobs, missingProfile, readRuns, readStack } from './read';
+import { MAX_ATTEMPTS, NETWORK_ATTEMPTS, ReadError, SETUP_CODES, StackRead, clients, isConnectionCode, listJobs, missingProfile, readRuns, readStack } from './read';
 import { ReadFailure, StackReport, StatusReport, describeFailure, exitCodeOf } from './report';
 import { renderTable } from './table';
 
@@ -26,8 +26,8 @@ Exit 0: all in sync and healthy; 1: drift, a failed job or last run, or an orpha
 Environment: AWS_REGION; AWS_PROFILE (as --profile), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE and the SDK's other credential sources; AWS_ENDPOINT_URL,
 AWS_ENDPOINT_URL_SMS, AWS_ENDPOINT_URL_CLOUDFORMATION (a VPC endpoint, a proxy); AWS_MAX_ATTEMPTS (default
-${MAX_ATTEMPTS}, for throttling and 5xx; an unreachable endpoint is tried ${NETWORK_ATTEMPTS} times) and AWS_RETRY_MODE (default
-adaptive); NO_COLOR, FORCE_COLOR.`;
+${MAX_ATTEMPTS}, for throttling and 5xx; a connection refused or not made in time is tried at most ${NETWORK_ATTEMPTS} times, an
+unknown host or a failed TLS handshake once) and AWS_RETRY_MODE (default adaptive); NO_COLOR, FORCE_COLOR.`;
 
 /** Jobs to read before progress is shown on stderr. */
 const PROGRESS_FROM = 50;
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
         profile: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', short: 'v', default: false },
+        version: { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -97,15 +97,19 @@ export async function status(stackNames: string[], regionFlag: string | undefine
     errors.push(e.failure);
   };
   const reads = new Map<string, StackRead>();
-  // A profile that does not exist, no region, no credentials: said once, and nothing else is tried.
-  const noProfile = await missingProfile();
-  if (noProfile) errors.push({ ...noProfile, stackName: stackNames[0] });
-  for (const name of noProfile ? [] : stackNames) {
+  // No region, no credentials, or no connection to CloudFormation: said once, and the other stacks are not tried.
+  for (const name of stackNames) {
     try {
       reads.set(name, await readStack(cloudFormation, name));
     } catch (e) {
       collect(e);
-      if (errors.some((f) => SETUP_CODES.has(f.code))) break;
+      const failure = errors[errors.length - 1];
+      if (SETUP_CODES.has(failure.code) || isConnectionCode(failure.code)) {
+        // A profile that neither shared file has is the likeliest cause of either setup error: named first.
+        const noProfile = SETUP_CODES.has(failure.code) ? await missingProfile() : undefined;
+        if (noProfile) errors[errors.length - 1] = { ...failure, code: 'ProfileNotFound', message: `${noProfile}; ${failure.message}` };
+        break;
+      }
     }
   }
   let region: string | null = regionFlag ?? null;

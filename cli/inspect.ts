@@ -61,7 +61,8 @@ export function jobReports(stack: StackRead, jobs: Map<string, ReplicationJob>, 
 
 /**
  * Jobs whose marker names one of these stacks (by name: an earlier stack of the same name counts, its jobs are in the
- * way of this one's) and that no resource of the stacks holds.
+ * way of this one's) and that no resource of the stacks holds. A deleted stack (named by its ARN) has only its own:
+ * the jobs of a live stack of its name are that stack's, not its orphans.
  */
 export function orphansOf(stack: StackRead, allJobs: ReplicationJob[], held: Set<string>, region: string | null): OrphanReport[] {
   const out: OrphanReport[] = [];
@@ -70,11 +71,18 @@ export function orphansOf(stack: StackRead, allJobs: ReplicationJob[], held: Set
     const jobId = job.replicationJobId;
     if (!marker || !jobId || held.has(jobId) || job.state === 'DELETED' || !marker.owner.startsWith(`${stack.stackName}/`)) continue;
     const logicalId = marker.owner.split('/')[1];
+    const deleted = stack.stackStatus === 'DELETE_COMPLETE';
+    if (deleted && marker.owner !== ownerOf(stack.stackId, logicalId)) continue;
     const regionFlag = region ? ` --region ${region}` : '';
     const holder = replicationJobsOf(stack).find((r) => r.logicalId === logicalId);
     let why: string;
     let adopt: string;
-    if (marker.owner !== ownerOf(stack.stackId, logicalId)) {
+    if (deleted) {
+      why = `marked by ${logicalId} of this stack, which is deleted (the job was kept by RETAIN, or its Delete could not reach SMS)`;
+      adopt = `remove the marker (aws sms update-replication-job --replication-job-id ${jobId}` +
+        ` --description ${shellQuote(withoutMarker(job.description))}${regionFlag}), then declare a ReplicationJob for server` +
+        ` ${job.serverId} with existingJob: ExistingJobPolicy.ADOPT and deploy`;
+    } else if (marker.owner !== ownerOf(stack.stackId, logicalId)) {
       why = `marked by an earlier stack named ${stack.stackName} (deleted, or its Create rolled back), not by this one`;
       adopt = `remove the marker (aws sms update-replication-job --replication-job-id ${jobId}` +
         ` --description ${shellQuote(withoutMarker(job.description))}${regionFlag}), then declare a ReplicationJob for server` +

@@ -22,8 +22,9 @@ export const RESOURCE_TYPE = 'Custom::SmsReplicationJob';
 export const MAX_ATTEMPTS = 20;
 
 /**
- * Attempts per read when the endpoint cannot be reached (refused, unknown host, TLS, no answer): a few, not 20, so that
- * a wrong AWS_ENDPOINT_URL, VPC endpoint or proxy is reported within seconds rather than after minutes of backoff.
+ * Attempts per read when no connection can be made (refused, unreachable, or not made within the connection
+ * timeout): a few, not 20, so that a wrong AWS_ENDPOINT_URL, VPC endpoint or proxy is reported within seconds rather
+ * than after minutes of backoff. An unknown host and a TLS failure the SDK does not retry at all.
  */
 export const NETWORK_ATTEMPTS = 3;
 
@@ -31,36 +32,61 @@ export const NETWORK_ATTEMPTS = 3;
 const PROGRESS_FROM_RETRY = 5;
 const PROGRESS_EVERY_MS = 10_000;
 
-/** Node's and OpenSSL's codes of a connection that could not be made or kept. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+/** Node's codes of a connection that could not be made, and OpenSSL's of a TLS handshake that failed. */
+const NO_CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|HOSTNAME_MISMATCH)/;
+/** The message of @smithy/node-http-handler's connection timeout (its request timeout says "Connection timed out after"). */
+const NOT_CONNECTED = /^Socket timed out without establishing a connection/;
 
-/** Whether the error is the network's or TLS's (no answer from the service), rather than an answer. */
-export function isNetworkError(e: unknown): boolean {
-  const error = e as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } };
-  if (error?.$metadata?.httpStatusCode !== undefined) return false;
-  return NETWORK_CODES.has(error?.code ?? '') || TLS_CODE.test(error?.code ?? '') || error?.name === 'TimeoutError';
+/**
+ * Whether the error says no connection to the endpoint could be made (refused, unknown host, unreachable, TLS failed,
+ * or not made in time), rather than an answer, a connection reset, or a slow answer.
+ */
+export function isConnectionError(e: unknown): boolean {
+  const error = e as { code?: string; name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (!error || error.$metadata?.httpStatusCode !== undefined) return false;
+  const code = error.code ?? '';
+  return NO_CONNECTION_CODES.has(code) || TLS_CODE.test(code) || (error.name === 'TimeoutError' && NOT_CONNECTED.test(error.message ?? ''));
+}
+
+/** Whether a failure's code is a connection's (isConnectionError): then the other reads of that service fail alike. */
+export function isConnectionCode(code: string): boolean {
+  return NO_CONNECTION_CODES.has(code) || TLS_CODE.test(code) || code === 'TimeoutError';
+}
+
+/** One read's retries: its own strategy, as the SDK makes one per request, and the connection failures it had. */
+interface ReadRetries {
+  readonly strategy: RetryStrategyV2;
+  readonly connectionFailures: number;
 }
 
 /**
- * The SDK's retry strategy (adaptive, or as AWS_RETRY_MODE says), with a count by kind: a network error ends the read
- * after NETWORK_ATTEMPTS attempts in all; throttling and 5xx keep the strategy's own count, and a read still retrying
- * after PROGRESS_FROM_RETRY throttles says so on stderr.
+ * The SDK's retry strategy (adaptive, or as AWS_RETRY_MODE says), one per read as the SDK itself makes them, with a
+ * count of connection failures: NETWORK_ATTEMPTS of them end the read, whatever throttling came before. Throttling and
+ * 5xx keep the strategy's own count, and a read still retrying after PROGRESS_FROM_RETRY retries says so on stderr.
  */
 class RetryByKind implements RetryStrategyV2 {
+  private readonly reads = new WeakMap<RetryToken, ReadRetries>();
   private lastProgress = 0;
 
-  constructor(private readonly inner: RetryStrategyV2, private readonly service: string, private readonly maxAttempts: number) {}
+  constructor(private readonly service: string, private readonly maxAttempts: number) {}
 
-  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
-    return this.inner.acquireInitialRetryToken(scope);
+  async acquireInitialRetryToken(scope: string): Promise<RetryToken> {
+    const attempts = () => Promise.resolve(this.maxAttempts);
+    const strategy = process.env.AWS_RETRY_MODE === 'standard' ? new StandardRetryStrategy(attempts) : new AdaptiveRetryStrategy(attempts);
+    const token = await strategy.acquireInitialRetryToken(scope);
+    this.reads.set(token, { strategy, connectionFailures: 0 });
+    return token;
   }
 
   async refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
-    if (isNetworkError(info.error) && token.getRetryCount() + 1 >= NETWORK_ATTEMPTS) {
+    const read = this.reads.get(token)!;
+    const connectionFailures = read.connectionFailures + (isConnectionError(info.error) ? 1 : 0);
+    if (connectionFailures >= NETWORK_ATTEMPTS) {
       throw info.error;
     }
-    const next = await this.inner.refreshRetryTokenForRetry(token, info);
+    const next = await read.strategy.refreshRetryTokenForRetry(token, info);
+    this.reads.set(next, { strategy: read.strategy, connectionFailures });
     const retries = next.getRetryCount();
     if (retries >= PROGRESS_FROM_RETRY && Date.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
       this.lastProgress = Date.now();
@@ -72,15 +98,13 @@ class RetryByKind implements RetryStrategyV2 {
   }
 
   recordSuccess(token: RetryToken): void {
-    this.inner.recordSuccess(token);
+    this.reads.get(token)?.strategy.recordSuccess(token);
   }
 }
 
 function retryStrategy(service: string): { retryStrategy: RetryStrategyV2; maxAttempts: number } {
   const maxAttempts = Number(process.env.AWS_MAX_ATTEMPTS) || MAX_ATTEMPTS;
-  const attempts = () => Promise.resolve(maxAttempts);
-  const inner = process.env.AWS_RETRY_MODE === 'standard' ? new StandardRetryStrategy(attempts) : new AdaptiveRetryStrategy(attempts);
-  return { retryStrategy: new RetryByKind(inner, service, maxAttempts), maxAttempts };
+  return { retryStrategy: new RetryByKind(service, maxAttempts), maxAttempts };
 }
 
 /** GetReplicationRuns calls in flight at once. */
@@ -112,41 +136,46 @@ function endpointOf(service: ReadFailure['service']): string | undefined {
   return (service === 'SMS' ? process.env.AWS_ENDPOINT_URL_SMS : process.env.AWS_ENDPOINT_URL_CLOUDFORMATION) ?? process.env.AWS_ENDPOINT_URL;
 }
 
+const CREDENTIALS_FILE = () => process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials';
+const CONFIG_FILE = () => process.env.AWS_CONFIG_FILE ?? '~/.aws/config';
+
 /**
- * The profile that --profile or AWS_PROFILE names, when neither shared file has it: the SDK would say only that no
- * provider gave credentials. Undefined when no profile is named, or it exists.
+ * What to say of the profile that --profile or AWS_PROFILE names when neither shared file has it: the SDK says only
+ * that no provider gave credentials, or no region. Undefined when no profile is named, or a file has it. Not a refusal:
+ * the SDK's chain may still find credentials elsewhere (web identity, a container or instance role).
  */
-export async function missingProfile(): Promise<ReadFailure | undefined> {
+export async function missingProfile(): Promise<string | undefined> {
   const profile = process.env.AWS_PROFILE;
   if (!profile) return undefined;
   const { configFile, credentialsFile } = await loadSharedConfigFiles();
   if (configFile[profile] !== undefined || credentialsFile[profile] !== undefined) return undefined;
-  const known = [...new Set([...Object.keys(credentialsFile), ...Object.keys(configFile)])].sort();
-  return {
-    service: 'CloudFormation', call: 'DescribeStacks', stackName: null, jobId: null, code: 'ProfileNotFound',
-    message: `profile ${profile} (--profile or AWS_PROFILE) is in neither ${process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'} ` +
-      `nor ${process.env.AWS_CONFIG_FILE ?? '~/.aws/config'}; ${known.length > 0 ? `the profiles there: ${known.join(', ')}` : 'they name no profile'}`,
-  };
+  // The loader keys other sections of the config file by their kind ("sso-session.corp", "services.local").
+  const known = [...new Set([...Object.keys(credentialsFile), ...Object.keys(configFile)])].filter((k) => !k.includes('.')).sort();
+  return `profile ${profile} (--profile or AWS_PROFILE) is in neither ${CREDENTIALS_FILE()} nor ${CONFIG_FILE()}` +
+    `${known.length > 0 ? ` (the profiles there: ${known.join(', ')})` : ''}`;
 }
 
-/** Errors of the setup (no region, no credentials, no such profile), after which no other read can succeed. */
-export const SETUP_CODES = new Set(['RegionMissing', 'CredentialsProviderError', 'ProfileNotFound']);
+/** Errors of the setup (no region, no credentials), after which no other read can succeed. */
+export const SETUP_CODES = new Set(['RegionMissing', 'CredentialsProviderError']);
 
 /** What the SDK's setup error says, and the fix. */
 function setupFailure(error: Error): Pick<ReadFailure, 'code' | 'message'> | undefined {
   if (error.message === 'Region is missing') {
     return {
       code: 'RegionMissing',
-      message: 'no AWS region was given: pass --region REGION, set AWS_REGION, or set region in the profile of ~/.aws/config (AWS_CONFIG_FILE)',
+      message: `no AWS region was given: pass --region REGION, set AWS_REGION, or set region in the profile's section of ${CONFIG_FILE()}`,
     };
   }
   if (error.name === 'CredentialsProviderError') {
-    const profile = process.env.AWS_PROFILE ?? 'default';
+    const profile = process.env.AWS_PROFILE;
+    // With a profile named, the SDK's chain skips the environment's keys.
+    const environment = profile ? `not the environment's keys (a profile is named${process.env.AWS_ACCESS_KEY_ID ? ': unset AWS_PROFILE to use AWS_ACCESS_KEY_ID' : ''}), `
+      : 'the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), ';
     return {
       code: 'CredentialsProviderError',
-      message: `${error.message.replace(/[.\s]*$/, '')}: the SDK tried the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), profile ${profile} ` +
-        'of ~/.aws/credentials and ~/.aws/config (with SSO and credential_process), web identity (AWS_WEB_IDENTITY_TOKEN_FILE) and the ' +
-        'container and instance roles. Pass --profile NAME (or set AWS_PROFILE), sign in (aws sso login), or set the variables',
+      message: `${error.message.replace(/[.\s]*$/, '')}: the SDK tried ${environment}profile ${profile ?? 'default'} of ${CREDENTIALS_FILE()} and ` +
+        `${CONFIG_FILE()} (with SSO and credential_process), web identity (AWS_WEB_IDENTITY_TOKEN_FILE) and the container and instance roles. ` +
+        'Pass --profile NAME (or set AWS_PROFILE), sign in (aws sso login), or set the variables',
     };
   }
   return undefined;
@@ -172,7 +201,7 @@ export async function read<T>(service: ReadFailure['service'], call: string, sta
     if (setup) {
       throw new ReadError({ service, call, stackName, jobId, ...setup });
     }
-    if (isNetworkError(error)) {
+    if (isConnectionError(error)) {
       const endpoint = endpointOf(service);
       throw new ReadError({
         service, call, stackName, jobId, code: error.code ?? error.name ?? 'Error',

@@ -100,16 +100,32 @@ test('--stack with the stack\'s ARN: the same jobs and orphans as by its name, u
     expect(byArn.code).toBe(1);
     // Named both ways, it is one stack.
     const both = validReport((await runCli(['status', '--stack', STACK, '--stack', deployed.driver.stackId, '--json'], endpoints())).stdout);
-    expect(both.stacks).toHaveLength(1);
+    expect(both.stacks.map((s: any) => s.stackName)).toEqual([STACK]);
   } finally {
     emulator.deleteJob(orphan.replicationJobId);
   }
 }, 60_000);
 
+test('--stack with a deleted stack\'s ARN: only that stack\'s own jobs are its orphans, not a live stack\'s of the same name', async () => {
+  const deletedId = deployed.driver.stackId.replace(/[0-9a-f-]+$/, randomUUID());
+  const gone = await CloudFormationApi.start({ ...deployed.view, stackId: deletedId, status: () => 'DELETE_COMPLETE', resources: () => [] });
+  const kept = emulator.seedJob({ serverId: 's-0000e0e2', description: describedWithMarker('kept', eventMarker(deletedId, 'Job', randomUUID())) });
+  try {
+    const result = await runCli(['status', '--stack', deletedId, '--json'], { sms: emulator.endpoint, cloudFormation: gone.endpoint });
+    const report = validReport(result.stdout);
+    // The live stack's job (marked by the live stack of the same name) is not this deleted stack's orphan.
+    expect(report.stacks[0].orphans.map((o: any) => o.jobId)).toEqual([kept.replicationJobId]);
+    expect(report.stacks[0].orphans[0].why).toContain('which is deleted');
+  } finally {
+    emulator.deleteJob(kept.replicationJobId);
+    await gone.close();
+  }
+}, 60_000);
+
 describe('an endpoint that refuses connections', () => {
-  test('is tried 3 times, then named; exit 2 within 30 s', async () => {
+  test('is tried 3 times, then named once, the other stack not tried; exit 2 within 30 s', async () => {
     const refused = await refusedEndpoint();
-    const result = await runCli(['status', '--stack', STACK], endpoints(), { AWS_ENDPOINT_URL_CLOUDFORMATION: undefined, AWS_ENDPOINT_URL: refused });
+    const result = await runCli(['status', '--stack', STACK, '--stack', 'Other'], endpoints(), { AWS_ENDPOINT_URL_CLOUDFORMATION: undefined, AWS_ENDPOINT_URL: refused });
     expect(result.code).toBe(2);
     expect(result.ms).toBeLessThan(30_000);
     expect(result.stderr).toMatch(new RegExp(`^could not read: CloudFormation DescribeStacks \\(stack ${STACK}\\): ECONNREFUSED: .*ECONNREFUSED .*\\(after 3 attempts\\): `
@@ -130,8 +146,8 @@ describe('setup errors name their fix, once', () => {
     const before = { sms: emulator.requests.length, cfn: api.requests.length };
     const result = await runCli(['status', '--stack', STACK, '--stack', 'Other'], endpoints(), { AWS_REGION: undefined });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`could not read: CloudFormation DescribeStacks (stack ${STACK}): RegionMissing: no AWS region was given: pass --region REGION, `
-      + 'set AWS_REGION, or set region in the profile of ~/.aws/config (AWS_CONFIG_FILE)\n');
+    expect(result.stderr).toMatch(new RegExp(`^could not read: CloudFormation DescribeStacks \\(stack ${STACK}\\): RegionMissing: no AWS region was given: pass --region REGION, `
+      + 'set AWS_REGION, or set region in the profile\'s section of /tmp/[^ ]+/no-config\\n$'));
     expect(result.stdout.match(/RegionMissing|no AWS region/g)).toBeNull();
     expect({ sms: emulator.requests.length, cfn: api.requests.length }).toEqual(before);
   }, 60_000);
@@ -152,8 +168,9 @@ describe('setup errors name their fix, once', () => {
       AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'), AWS_CONFIG_FILE: path.join(dir, 'config'),
     });
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`could not read: CloudFormation DescribeStacks (stack ${STACK}): ProfileNotFound: profile nope (--profile or AWS_PROFILE) is in neither `
-      + `${path.join(dir, 'credentials')} nor ${path.join(dir, 'config')}; the profiles there: audit, migration\n`);
+    expect(result.stderr).toMatch(new RegExp(`^could not read: CloudFormation DescribeStacks \\(stack ${STACK}\\): ProfileNotFound: profile nope \\(--profile or AWS_PROFILE\\) is in neither `
+      + `${path.join(dir, 'credentials')} nor ${path.join(dir, 'config')} \\(the profiles there: audit, migration\\); Could not load credentials from any providers: `
+      + 'the SDK tried not the environment\'s keys \\(a profile is named: unset AWS_PROFILE to use AWS_ACCESS_KEY_ID\\), profile nope .*\\n$'));
     expect(api.requests.length).toBe(before);
   }, 60_000);
 });
