@@ -159,28 +159,53 @@ interface Catalog {
   readonly imported: boolean;
 }
 
+/** How many times a read that found the catalog changed under it starts again, before it fails saying so. */
+const MAX_CATALOG_READS = 3;
+
 /**
  * Every server of the catalog, once it is AVAILABLE: a catalog NOT_IMPORTED, EXPIRED or DELETED is imported first,
- * and one IMPORTING is waited for, until the budget's end. The look at an importing catalog is its first page; the
- * catalog is read through once.
+ * and one IMPORTING is waited for. The look at an importing catalog is its first page. The catalog is read through
+ * consistently: every page must say AVAILABLE and the first page's lastModifiedOn, or the read starts again (a catalog
+ * that expired or was imported again between pages lists none of its servers, or other ones), at most
+ * MAX_CATALOG_READS times. The waits stop a write lease and a look-up before the work deadline, so that a server found
+ * late still leaves its write the time it needs; a catalog still importing then fails, naming the import as what used
+ * the time.
  */
 async function readCatalog(invocation: Invocation): Promise<Catalog> {
   let imported = false;
   let before: string | undefined;
   let waitMs = 1000;
+  let reads = 0;
   const started = Date.now();
+  const waitUntil = invocation.budget.work - 2 * invocation.budget.writeLease;
   for (;;) {
     const first = await getServers(invocation, undefined, invocation.budget.work);
     const status = first.serverCatalogStatus ?? 'AVAILABLE';
     before ??= status;
     if (status === 'AVAILABLE') {
       const servers = [...first.serverList ?? []];
+      let changed: GetServersResponse | undefined;
       for (let next = first.nextToken; next;) {
         const page = await getServers(invocation, next, invocation.budget.work);
+        if ((page.serverCatalogStatus ?? 'AVAILABLE') !== 'AVAILABLE' || page.lastModifiedOn?.getTime() !== first.lastModifiedOn?.getTime()) {
+          changed = page;
+          break;
+        }
         servers.push(...page.serverList ?? []);
         next = page.nextToken;
       }
-      return { status, lastModifiedOn: first.lastModifiedOn, servers, imported };
+      if (!changed) {
+        return { status, lastModifiedOn: first.lastModifiedOn, servers, imported };
+      }
+      reads += 1;
+      const now = `${changed.serverCatalogStatus ?? 'AVAILABLE'}, last modified ${when(changed.lastModifiedOn)}`;
+      console.warn(JSON.stringify({ message: 'the server catalog changed while it was read: reading it again', was: `AVAILABLE, last modified ${when(first.lastModifiedOn)}`, now }));
+      if (reads >= MAX_CATALOG_READS) {
+        throw new ServerNotResolvedError('ServerCatalogChanged', `The SMS server catalog changed while the provider read it, ${reads} times ` +
+          `(the last time it went from AVAILABLE to ${now} between two pages of GetServers); no replication job was made. ` +
+          'Something is importing it again (the SMS connector, the console, another deployment): deploy again once it stays AVAILABLE.');
+      }
+      continue;
     }
     if (status !== 'IMPORTING' && !imported) {
       console.log(JSON.stringify({ message: 'the server catalog is not available: importing it', serverCatalogStatus: status }));
@@ -191,11 +216,11 @@ async function readCatalog(invocation: Invocation): Promise<Catalog> {
         `(last modified ${when(first.lastModifiedOn)}) after the import this deployment started; no replication job was made. ` +
         'Check the SMS connector (it must be registered and healthy), then import the catalog again and deploy again.');
     }
-    if (Date.now() + waitMs >= invocation.budget.work) {
+    if (Date.now() + waitMs >= waitUntil) {
       const seconds = Math.round((Date.now() - started) / 1000);
       throw new ServerNotResolvedError('ServerCatalogNotAvailable', `The SMS server catalog was still IMPORTING ` +
         `${seconds} s after ${imported ? `this deployment started its import (it was ${before} before)` : 'the provider found it importing'}, ` +
-        'when the provider\'s time ran out; no replication job was made. A first import can take several minutes: deploy ' +
+        'when the provider\'s time ran out (the rest is kept for the write); no replication job was made. A first import can take several minutes: deploy ' +
         'again once GetServers reports serverCatalogStatus AVAILABLE (the SMS console\'s server list shows it).');
     }
     await new Promise((r) => setTimeout(r, waitMs));

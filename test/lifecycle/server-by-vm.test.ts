@@ -20,9 +20,9 @@ afterEach(async () => {
   await emulator.close();
 });
 
-/** Fills the catalog with `count` servers named vm-<n>, on one VM manager. */
-function fillCatalog(count: number): void {
-  for (let i = 0; i < count; i++) emulator.addServer(`s-${(0x1000 + i).toString(16).padStart(8, '0')}`, { vmName: `vm-${i}` });
+/** Fills the catalog with `count` servers named vm-<n>, on one VM manager; `from` numbers them on from another n. */
+function fillCatalog(count: number, from = 0): void {
+  for (let i = from; i < from + count; i++) emulator.addServer(`s-${(0x1000 + i).toString(16).padStart(8, '0')}`, { vmName: `vm-${i}` });
 }
 
 async function stackNaming(vmName: string, options?: VmNameOptions, functionTimeoutSeconds?: number): Promise<World> {
@@ -212,4 +212,68 @@ test('a Create whose answer was lost and whose look-up failed: its Delete finds 
   expect(calls).toEqual(['GetReplicationJobs', 'DeleteReplicationJob']);
   expect(emulator.jobs()).toEqual([]);
   expectNothingLeakedNothingLost(emulator, [w.cfn]);
+});
+
+describe('issue 33: a consistent read of the catalog, within the budget', () => {
+  /** Holds the second GetServers for a second, and changes the catalog while it is held, as an import mid-read would. */
+  function changeCatalogBeforePageTwo(change: () => void): void {
+    emulator.inject('GetServers', { kind: 'delay', ms: 0 }, 1);
+    emulator.inject('GetServers', { kind: 'delay', ms: 1000 }, 1);
+    const timer = setInterval(() => {
+      if (emulator.requestsFor('GetServers').length >= 2) {
+        clearInterval(timer);
+        change();
+      }
+    }, 20);
+  }
+
+  test('the catalog EXPIRED after page 1 of 3: read again after its import, and a name on pages 1 and 3 is ambiguous, not page 1\'s', async () => {
+    emulator.addServer('s-000000e1', { vmName: 'app-01', vmManagerName: 'vc-east' });
+    fillCatalog(120);
+    emulator.addServer('s-000000a1', { vmName: 'app-01', vmManagerName: 'vc-west' });
+    w = await stackNaming('app-01');
+    changeCatalogBeforePageTwo(() => emulator.setCatalogStatus('EXPIRED', { importMs: 500 }));
+    const created = await w.cfn.create(w.jobs.Job);
+    expectAnsweredInTime(created);
+    expect(created.status).toBe('FAILED');
+    expect(created.reason).toMatch(/^ServerAmbiguous: 2 servers match SmsServer\.fromVmName\('app-01'\) in the SMS server catalog \(AVAILABLE, .*122 servers, imported by this deployment\)/);
+    expect(created.reason).toContain('s-000000e1 (VM manager vc-east');
+    expect(created.reason).toContain('s-000000a1 (VM manager vc-west');
+    expect(created.logs).toContain('the server catalog changed while it was read: reading it again');
+    expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
+    expect(created.physicalResourceId).toMatch(/^create-refused-/);
+    expect(emulator.jobs()).toEqual([]);
+  });
+
+  test('the catalog IMPORTING from page 2 on: waited for and read again, and the VM found among all 121 servers', async () => {
+    fillCatalog(77);
+    const target = emulator.addServer('s-0000f077', { vmName: 'web-77' });
+    fillCatalog(43, 77);
+    w = await stackNaming('web-77');
+    changeCatalogBeforePageTwo(() => emulator.setCatalogStatus('IMPORTING', { importMs: 1500 }));
+    const created = await w.cfn.create(w.jobs.Job);
+    expectAnsweredInTime(created);
+    expect(created.status).toBe('SUCCESS');
+    expect(created.data?.ServerId).toBe(target);
+    expect(emulator.jobs().map((j) => j.serverId)).toEqual([target]);
+    expect(emulator.requestsFor('ImportServerCatalog')).toEqual([]);
+    // Read again after the import: three pages of the 121 servers.
+    expect(emulator.requestsFor('GetServers').filter((r) => r.outcome === 'ok').length).toBeGreaterThanOrEqual(5);
+    expectNothingLeakedNothingLost(emulator, [w.cfn]);
+  });
+
+  test('an import that would end too late for the write fails in time naming the import, and its id says no job was made', async () => {
+    emulator.addServer('s-0000beef', { vmName: 'web-01' });
+    // 60 s function: SMS calls until 46 s, a write lease of 10 s; the import ends at 33.5 s, past the 26 s the wait may use.
+    emulator.setCatalogStatus('NOT_IMPORTED', { importMs: 33_500 });
+    w = await stackNaming('web-01', undefined, 60);
+    const created = await w.cfn.create(w.jobs.Job);
+    expectAnsweredInTime(created);
+    expect(created.status).toBe('FAILED');
+    expect(created.reason).toMatch(/^ServerCatalogNotAvailable: The SMS server catalog was still IMPORTING \d+ s after this deployment started its import \(it was NOT_IMPORTED before\), when the provider's time ran out \(the rest is kept for the write\)/);
+    expect(created.reason).not.toMatch(/Timeout|SMS did not answer/);
+    expect(created.physicalResourceId).toMatch(/^create-refused-/);
+    expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
+    expect(emulator.jobs()).toEqual([]);
+  });
 });
