@@ -10,7 +10,7 @@ import { isAdoptedBy, isMadeBy, isOwnedBy, markerOf, markerText, tokenOf, withou
 import { parsePhysicalId } from './physical-id';
 import { adoptsExistingJob, serverIdOf } from './properties';
 import { readDeadline } from './rollback';
-import { selectorOf } from './server';
+import { createToken, selectorOf } from './server';
 import { allJobs, isLive, jobById, jobOfServer } from './sms';
 
 /**
@@ -70,13 +70,19 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
     case 'refused':
       console.log(JSON.stringify({ message: 'the Create that this id names made no job: nothing to delete', physicalId }));
       break;
-    case 'failed':
-      await deleteJobMadeBy(serverId, owner, tokenOf(id.requestId), invocation, selectorOf(event.ResourceProperties) !== undefined);
+    case 'failed': {
+      // A Create that named its server by its VM marked its job with the selector's token (server.ts's createToken).
+      const selector = selectorOf(event.ResourceProperties);
+      await deleteJobMadeBy(serverId, owner, selector ? createToken(selector) : tokenOf(id.requestId), invocation, selector !== undefined);
       break;
-    default:
+    }
+    default: {
       // Not an id this provider answers with (e.g. one CloudFormation made up for a Create it cancelled, or that never
-      // answered): any job with this resource's marker, as before tokens existed.
-      await deleteJobMadeBy(serverId, owner, undefined, invocation, selectorOf(event.ResourceProperties) !== undefined);
+      // answered): for a server named by id, the server's job with this resource's marker, as before tokens existed;
+      // for a VM, the job with the selector's token, never another job of the resource (one kept by RETAIN).
+      const selector = selectorOf(event.ResourceProperties);
+      await deleteJobMadeBy(serverId, owner, selector ? createToken(selector) : undefined, invocation, selector !== undefined);
+    }
   }
   return physicalId;
 }
@@ -96,7 +102,8 @@ async function deleteJobMadeBy(serverId: string | undefined, owner: string, toke
   let job;
   try {
     // A server named by its VM was never known to the template: the job is found by this resource's marker.
-    job = serverId ? await jobOfServer(invocation, serverId, invocation.budget.work) : (await allJobs(invocation, invocation.budget.work)).find((j) => isLive(j) && isOwnedBy(j.description, owner));
+    job = serverId ? await jobOfServer(invocation, serverId, invocation.budget.work)
+      : (await allJobs(invocation, invocation.budget.work)).find((j) => isLive(j) && (token === undefined ? isOwnedBy(j.description, owner) : isMadeBy(j.description, owner, token)));
   } catch (e) {
     console.warn(JSON.stringify({
       message: 'could not look for a job the failed Create may have made; answering SUCCESS. If it made one, the job remains, '

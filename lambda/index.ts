@@ -27,7 +27,7 @@ import { eventMarker } from './ownership';
 import { failedCreateId, jobIdOf } from './physical-id';
 import { decodeProperties } from './properties';
 import { Plan, SentBeforeRollbackError, follow, planOf } from './rollback';
-import { resolveServers } from './server';
+import { ResolvedEvent, resolveServers } from './server';
 import { onUpdate } from './update';
 
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
@@ -50,9 +50,10 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     // One reader of the stack's status per invocation: its latest reading may serve the next write (rollback.ts).
     const plan = await planOf(event, invocation);
     await follow(plan, event, invocation);
-    // A server named by its VM is found now, after the plan and before any write (server.ts).
-    const resolved = await resolveServers(event, invocation);
-    const physicalId = await dispatch(resolved.event, plan, invocation);
+    // A server named by its VM is found now, after the plan and before any write (server.ts); a rollback returns to
+    // the server it came from without the catalog.
+    const resolved = await resolveServers(event, invocation, plan.rollingBack ? 'confirmed' : plan.statusUnknown ? 'assumed' : undefined);
+    const physicalId = await dispatch(resolved, plan, invocation);
     // The job's id, which the construct's replicationJobId reads (Fn::GetAtt): the physical id may say more (physical-id.ts).
     const data: Record<string, string> = { ReplicationJobId: jobIdOf(physicalId) ?? physicalId };
     if (resolved.serverId !== undefined) {
@@ -86,14 +87,17 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   }
 }
 
-function dispatch(event: CloudFormationCustomResourceEvent, plan: Plan, invocation: Invocation): Promise<string> {
-  // The owner is this resource; the token names this event, on any job it makes or adopts.
-  const marker = eventMarker(event.StackId, event.LogicalResourceId, event.RequestId);
+function dispatch(resolved: ResolvedEvent, plan: Plan, invocation: Invocation): Promise<string> {
+  const { event } = resolved;
+  // The owner is this resource; the token names this event, on any job it makes or adopts, unless the job's server is
+  // named by its VM and later events must find the job without the catalog (server.ts's createToken, replacementToken).
+  const byEvent = eventMarker(event.StackId, event.LogicalResourceId, event.RequestId);
+  const marker = resolved.token ? { ...byEvent, token: resolved.token } : byEvent;
   switch (event.RequestType) {
     case 'Create':
       return createOrAdopt(decodeProperties(event.ResourceProperties), marker, invocation);
     case 'Update':
-      return onUpdate(event, marker, invocation, { rollingBack: plan.rollingBack === true });
+      return onUpdate(event, marker, invocation, { rollingBack: plan.rollingBack === true, replacing: resolved.replacing, strayToken: resolved.strayToken });
     case 'Delete':
       return onDelete(event, marker.owner, invocation);
     default:

@@ -11,17 +11,28 @@
  * ReplicationJobId attribute, never through Ref.
  */
 
-/** Every id SMS gives a replication job has this form. */
-const JOB_ID = /^sms-job-[0-9a-z]+$/i;
 /** What follows the job's id in the physical id of an adopted job. */
 const ADOPTED = '/adopted';
+/**
+ * A job's physical id (every id SMS gives a job is `sms-job-` and alphanumerics): the job, whether it was adopted, and, for the replacement of a job named by its VM, the job it
+ * replaced, that job's server and the selector change that made it (`/after/<job>/<server>/<8 hex>`), so that the
+ * rollback of that change returns to the job it came from without asking the catalog (issue 33).
+ */
+const JOB_PHYSICAL_ID = /^(sms-job-[0-9a-z]+)(\/adopted)?(?:\/after\/(sms-job-[0-9a-z]+)\/(s-[0-9a-z]+)\/([0-9a-f]{8}))?$/i;
+
+/** The job a VM-named job replaced: its id, its server, and the selector change that replaced it (8 hex). */
+export interface Replaced {
+  readonly jobId: string;
+  readonly serverId: string;
+  readonly change: string;
+}
 const REFUSED = 'create-refused-';
 const FAILED = 'create-failed-';
 
 /** What a physical id says. */
 export type PhysicalId =
-  /** A replication job, made by this resource, or adopted (ExistingJob ADOPT) when `adopted`. */
-  | { readonly kind: 'job'; readonly jobId: string; readonly adopted: boolean }
+  /** A replication job, made by this resource, or adopted (ExistingJob ADOPT) when `adopted`; `after`: the job it replaced. */
+  | { readonly kind: 'job'; readonly jobId: string; readonly adopted: boolean; readonly after?: Replaced }
   /** A Create that certainly made no job (SMS refused it, or the provider did before any call): nothing to clean up. */
   | { readonly kind: 'refused'; readonly requestId: string }
   /** A Create whose outcome is unknown (timeout, network, 5xx, a lost answer): it may have made a job. */
@@ -31,11 +42,10 @@ export type PhysicalId =
 
 /** Reads a physical id. */
 export function parsePhysicalId(physicalId: string): PhysicalId {
-  if (JOB_ID.test(physicalId)) {
-    return { kind: 'job', jobId: physicalId, adopted: false };
-  }
-  if (physicalId.endsWith(ADOPTED) && JOB_ID.test(physicalId.slice(0, -ADOPTED.length))) {
-    return { kind: 'job', jobId: physicalId.slice(0, -ADOPTED.length), adopted: true };
+  const job = JOB_PHYSICAL_ID.exec(physicalId);
+  if (job) {
+    const after = job[3] ? { after: { jobId: job[3], serverId: job[4], change: job[5] } } : {};
+    return { kind: 'job', jobId: job[1], adopted: job[2] !== undefined, ...after };
   }
   if (physicalId.startsWith(REFUSED) && physicalId.length > REFUSED.length) {
     return { kind: 'refused', requestId: physicalId.slice(REFUSED.length) };
@@ -61,8 +71,14 @@ export function jobIdOf(physicalId: string): string | undefined {
  * The physical id of a job: its id, followed by `/adopted` when its resource adopted it from outside CloudFormation
  * (the job's marker says so: ownership.ts), so that a Delete knows without asking SMS.
  */
-export function jobPhysicalId(jobId: string, adopted: boolean): string {
-  return adopted ? `${jobId}${ADOPTED}` : jobId;
+export function jobPhysicalId(jobId: string, adopted: boolean, after?: Replaced): string {
+  return `${jobId}${adopted ? ADOPTED : ''}${after ? `/after/${after.jobId}/${after.serverId}/${after.change}` : ''}`;
+}
+
+/** The physical id with the job it replaced (a replacement of a job named by its VM). */
+export function withReplaced(physicalId: string, after: Replaced): string {
+  const id = parsePhysicalId(physicalId);
+  return id.kind === 'job' ? jobPhysicalId(id.jobId, id.adopted, after) : physicalId;
 }
 
 /**

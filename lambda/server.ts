@@ -6,11 +6,12 @@
  * Create, or an Update that changes it. A catalog that is not AVAILABLE is imported (ImportServerCatalog) and waited
  * for within the invocation's budget.
  */
+import { createHash } from 'node:crypto';
 import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Server } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { NoJobMadeError, RefusedError } from './errors';
 import type { Invocation } from './invocation';
-import { jobIdOf } from './physical-id';
+import { Replaced, parsePhysicalId } from './physical-id';
 import { InvalidPropertyError } from './properties';
 import { isLive, jobById } from './sms';
 
@@ -25,6 +26,52 @@ export interface ResolvedEvent {
   readonly event: CloudFormationCustomResourceEvent;
   /** The server of the new properties, when they name it by its VM: the custom resource's ServerId attribute. */
   readonly serverId?: string;
+  /**
+   * The token of the job this event may make, when it is fixed by what later events know rather than by this event's
+   * RequestId (createToken, replacementToken): a VM-named Create, or a replacement of a VM-named job.
+   */
+  readonly token?: string;
+  /** A forward Update that moves a VM-named job to another server: the job it replaces, for the new physical id. */
+  readonly replacing?: Replaced;
+  /**
+   * A rollback of a VM-named Update whose selector changed: the token a job the forward Update made would carry, on a
+   * server no later event can name without the catalog (update.ts deletes it, if the Update failed and left it).
+   */
+  readonly strayToken?: string;
+}
+
+/** Whether the event is a rollback: the stack's status said so, or it could not be read and the Update is taken as one. */
+export type RollbackKnowledge = 'confirmed' | 'assumed' | undefined;
+
+/** A selector as one string, for hashing. */
+function keyOf(selector: VmSelector): string {
+  return `${selector.vmName}\u0000${selector.vmManagerName ?? ''}`;
+}
+
+function hex8(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/** The change of selector that replaced a job, as its replacement's physical id records it. */
+export function selectorChange(from: VmSelector, to: VmSelector): string {
+  return hex8(`${keyOf(from)}\u0001${keyOf(to)}`);
+}
+
+/**
+ * The token of a job a VM-named Create makes: fixed by the selector, so that the rollback Delete of a Create
+ * CloudFormation cancelled (whose physical id CloudFormation made up) finds that Create's job and no other of the
+ * resource, such as a job kept by RETAIN on another server (issue 33).
+ */
+export function createToken(selector: VmSelector): string {
+  return hex8(`create\u0001${keyOf(selector)}`);
+}
+
+/**
+ * The token of a job a VM-named replacement makes, fixed by the job it replaces and the new selector: the rollback of a
+ * replacement that failed after making its job (its answer lost) finds that job, on a server it cannot name.
+ */
+export function replacementToken(fromJobId: string, to: VmSelector): string {
+  return hex8(`replace\u0001${fromJobId}\u0001${keyOf(to)}`);
 }
 
 /** The provider refuses a selector that matches no server, or several, or a catalog that does not become available. */
@@ -60,15 +107,15 @@ export function selectorOf(raw: Record<string, unknown> | undefined): VmSelector
  * is left as it is (delete.ts finds a failed Create's job by its marker). Fails with a NoJobMadeError: nothing was
  * written to SMS yet (an import of the catalog is no job).
  */
-export async function resolveServers(event: CloudFormationCustomResourceEvent, invocation: Invocation): Promise<ResolvedEvent> {
+export async function resolveServers(event: CloudFormationCustomResourceEvent, invocation: Invocation, rollback: RollbackKnowledge = undefined): Promise<ResolvedEvent> {
   try {
-    return await resolve(event, invocation);
+    return await resolve(event, invocation, rollback);
   } catch (e) {
     throw new NoJobMadeError(e);
   }
 }
 
-async function resolve(event: CloudFormationCustomResourceEvent, invocation: Invocation): Promise<ResolvedEvent> {
+async function resolve(event: CloudFormationCustomResourceEvent, invocation: Invocation, rollback: RollbackKnowledge): Promise<ResolvedEvent> {
   if (event.RequestType === 'Delete') {
     return { event };
   }
@@ -78,7 +125,7 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
       return { event };
     }
     const serverId = await findServer(selector, invocation);
-    return { event: { ...event, ResourceProperties: withServerId(event.ResourceProperties, serverId) }, serverId };
+    return { event: { ...event, ResourceProperties: withServerId(event.ResourceProperties, serverId) }, serverId, token: createToken(selector) };
   }
 
   let oldSelector: VmSelector | undefined;
@@ -91,16 +138,41 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
   if (!selector && !oldSelector) {
     return { event };
   }
-  const jobId = jobIdOf(event.PhysicalResourceId);
+  const id = parsePhysicalId(event.PhysicalResourceId);
+  const jobId = id.kind === 'job' ? id.jobId : undefined;
   const job = (oldSelector && jobId) ? await jobById(invocation, jobId, invocation.budget.work) : undefined;
   const jobServer = job && isLive(job) ? job.serverId : undefined;
+  const changed = selector !== undefined && oldSelector !== undefined && !sameSelector(selector, oldSelector);
   let serverId: string | undefined;
+  let how: string;
   if (selector) {
-    const same = oldSelector !== undefined && sameSelector(selector, oldSelector) && jobServer !== undefined;
-    serverId = same ? jobServer : await findServer(selector, invocation);
-    console.log(JSON.stringify({ message: same ? 'the VM selector is unchanged: the job names its server' : 'the VM selector resolved', ...selector, serverId }));
+    if (!changed && jobServer !== undefined) {
+      serverId = jobServer;
+      how = 'the VM selector is unchanged: the job names its server';
+    } else if (changed && rollback && id.kind === 'job' && id.after?.change === selectorChange(selector, oldSelector!)) {
+      // The rollback of the replacement that made this job: back to the job and server it replaced, whatever the
+      // catalog says now (the VM renamed, the catalog expired, another VM of that name).
+      serverId = id.after.serverId;
+      how = `a rollback of the replacement of job ${id.after.jobId}: back to its server, without the catalog`;
+    } else if (changed && rollback === 'confirmed' && jobServer !== undefined) {
+      // The rollback of a change made in place (or of a replacement that failed): the job it came from is this one.
+      serverId = jobServer;
+      how = 'a rollback: the job names its server, without the catalog';
+    } else {
+      serverId = await findServer(selector, invocation);
+      how = 'the VM selector resolved';
+    }
+    console.log(JSON.stringify({ message: how, ...selector, serverId }));
   }
+  // A forward move to another server: the new physical id records the job it replaces (physical-id.ts), and the job
+  // made for it a token its rollback can compute. A rollback of a change of selector: that token, for a stray job.
+  const moves = changed && !rollback && jobId !== undefined && jobServer !== undefined && serverId !== jobServer;
+  const tokens = {
+    ...(moves ? { replacing: { jobId: jobId!, serverId: jobServer!, change: selectorChange(oldSelector!, selector!) }, token: replacementToken(jobId!, selector!) } : {}),
+    ...(changed && rollback && jobId !== undefined ? { strayToken: replacementToken(jobId, oldSelector!) } : {}),
+  };
   return {
+    ...tokens,
     event: {
       ...event,
       ResourceProperties: selector ? withServerId(event.ResourceProperties, serverId!) : event.ResourceProperties,

@@ -9,8 +9,8 @@ import { deleteJob, releaseJob } from './delete';
 import { JobNotRecreatedError, describeError } from './errors';
 import type { Invocation } from './invocation';
 import { KEEP_EVERY_AMI, adopt, changesFor, markerToKeep, refuseRunOnceChange, sendUpdate } from './job-update';
-import { Marker, isAdoptedBy, isOwnedBy } from './ownership';
-import { jobIdOf } from './physical-id';
+import { Marker, isAdoptedBy, isMadeBy, isOwnedBy } from './ownership';
+import { Replaced, jobIdOf, withReplaced } from './physical-id';
 import { InvalidPropertyError, JobProperties, decodeProperties, serverIdOf } from './properties';
 import { nextRunStart } from './seed';
 import { allJobs, isLive, liveJobOf } from './sms';
@@ -20,7 +20,25 @@ import { allJobs, isLive, liveJobOf } from './sms';
  * `rollingBack`: the stack's status said that it is rolling back.
  */
 export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, marker: Marker, invocation: Invocation,
-  options: { rollingBack: boolean } = { rollingBack: false }): Promise<string> {
+  options: UpdateOptions = { rollingBack: false }): Promise<string> {
+  const physicalId = await updateJob(event, marker, invocation, options);
+  if (options.strayToken) {
+    await deleteJobOfToken(options.strayToken, [jobIdOf(event.PhysicalResourceId), jobIdOf(physicalId)], marker.owner, invocation);
+  }
+  return physicalId;
+}
+
+/** How an Update is to treat its job, from its plan and its VM selector (server.ts's ResolvedEvent). */
+export interface UpdateOptions {
+  /** The stack's status said that it is rolling back. */
+  readonly rollingBack: boolean;
+  /** A forward move of a VM-named job to another server: the job it replaces, recorded in the new physical id. */
+  readonly replacing?: Replaced;
+  /** A rollback of a change of VM selector: the token of a job the forward Update may have left (deleted, or handed back). */
+  readonly strayToken?: string;
+}
+
+async function updateJob(event: CloudFormationCustomResourceUpdateEvent, marker: Marker, invocation: Invocation, options: UpdateOptions): Promise<string> {
   const props = decodeProperties(event.ResourceProperties);
   const old = decodeOldProperties(event.OldResourceProperties);
   // The physical id (physical-id.ts) names the job, and says whether it was adopted; it is answered unchanged unless the
@@ -47,13 +65,14 @@ export async function onUpdate(event: CloudFormationCustomResourceUpdateEvent, m
     }
     // Coming from a failed Create's id, the job is marked with this event's token, so that the cleanup Delete of that
     // id (which deletes only the job that Create made) leaves it.
-    const replacement = own && isOwnedBy(own.description, marker.owner)
+    const made = own && isOwnedBy(own.description, marker.owner)
       ? await adopt(own, props, marker, invocation, { retoken: jobId === undefined })
       : await createOrAdopt(props, marker, invocation);
     if (old.serverId !== undefined && old.serverId !== props.serverId) {
-      await deleteStrayJob(liveJobOf(jobs, old.serverId), [jobId, jobIdOf(replacement)], marker.owner, invocation);
+      await deleteStrayJob(liveJobOf(jobs, old.serverId), [jobId, jobIdOf(made)], marker.owner, invocation);
     }
-    return replacement;
+    // A VM-named job's replacement records the job it replaced, for its rollback (server.ts).
+    return options.replacing && jobIdOf(made) !== jobId ? withReplaced(made, options.replacing) : made;
   }
 
   if (old.decoded && !holdsChanges(old.decoded, props)) {
@@ -168,4 +187,21 @@ function decodeOldProperties(raw: Record<string, unknown> | undefined): { server
     }
     throw e;
   }
+}
+
+/**
+ * Deletes the live job of this resource that carries `token`, unless it is one of `knownIds` (the job the stack holds):
+ * the job a forward Update of a VM-named job made on a server this rollback cannot name without the catalog, which
+ * the Update then failed to report (its answer lost). A job adopted from outside is handed back instead. Best effort,
+ * like deleteStrayJob: the rollback itself must not fail.
+ */
+async function deleteJobOfToken(token: string, knownIds: Array<string | undefined>, owner: string, invocation: Invocation): Promise<void> {
+  let stray: ReplicationJob | undefined;
+  try {
+    stray = (await allJobs(invocation, invocation.budget.work)).find((j) => isLive(j) && isMadeBy(j.description, owner, token) && !knownIds.includes(j.replicationJobId));
+  } catch (e) {
+    console.warn(JSON.stringify({ message: 'could not look for a job the rolled-back Update may have left', token, error: describeError(e) }));
+    return;
+  }
+  await deleteStrayJob(stray, knownIds, owner, invocation);
 }

@@ -1,3 +1,5 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { jobIdOf } from '../../lambda/physical-id';
 import { SmsServer, VmNameOptions } from '../../lib';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, smsCallsDuring, world, World } from '../harness/world';
@@ -176,12 +178,13 @@ test('a selector moved to another server replaces the job: the new one made, the
   const updated = await w.cfn.update(w.jobs.Job, { VmName: 'web-02' });
   expect(updated.status).toBe('SUCCESS');
   expect(updated.physicalResourceId).not.toBe(created.physicalResourceId);
-  expect(updated.data).toEqual({ ReplicationJobId: updated.physicalResourceId, ServerId: second });
+  // The physical id records the job it replaced (issue 33); the attribute is the new job's id.
+  expect(updated.data).toEqual({ ReplicationJobId: jobIdOf(updated.physicalResourceId!), ServerId: second });
   expect(emulator.jobs().map((j) => j.serverId).sort()).toEqual([first, second]);
 
   const cleanup = await w.cfn.cleanup(w.jobs.Job);
   expect(cleanup.status).toBe('SUCCESS');
-  expect(emulator.jobs().map((j) => [j.replicationJobId, j.serverId])).toEqual([[updated.physicalResourceId, second]]);
+  expect(emulator.jobs().map((j) => [j.replicationJobId, j.serverId])).toEqual([[jobIdOf(updated.physicalResourceId!), second]]);
   expectNothingLeakedNothingLost(emulator, [w.cfn]);
 });
 
@@ -275,5 +278,105 @@ describe('issue 33: a consistent read of the catalog, within the budget', () => 
     expect(created.physicalResourceId).toMatch(/^create-refused-/);
     expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
     expect(emulator.jobs()).toEqual([]);
+  });
+});
+
+describe('issue 33: rollbacks and cleanups that never re-ask the catalog for what they already know', () => {
+  /** web-01 on one server, web-02 on another; a job made for web-01, then replaced onto web-02 by an update. */
+  async function replacedOntoWeb02(): Promise<{ first: string; second: string; j1: string; updated: string }> {
+    const first = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+    const second = emulator.addServer('s-0000cafe', { vmName: 'web-02' });
+    w = await stackNaming('web-01');
+    const created = await w.cfn.create(w.jobs.Job);
+    expect(created.status).toBe('SUCCESS');
+    const updated = await w.cfn.update(w.jobs.Job, { VmName: 'web-02', Description: 'moved' });
+    expect(updated.status).toBe('SUCCESS');
+    // The replacement's physical id records the job it replaced, that job's server, and the change of selector.
+    expect(updated.physicalResourceId).toMatch(new RegExp(`^sms-job-[0-9a-z]+/after/${created.physicalResourceId}/${first}/[0-9a-f]{8}$`));
+    expect(updated.data?.ServerId).toBe(second);
+    return { first, second, j1: created.physicalResourceId!, updated: updated.physicalResourceId! };
+  }
+
+  /** The update rolls back (an Update back to web-01, to the replacement's id), then the cleanup deletes the replacement. */
+  async function rollBackAndCleanUp(j1: string, first: string): Promise<void> {
+    const { result: rollback, calls } = await smsCallsDuring(emulator, () => w!.cfn.rollbackUpdate(w!.jobs.Job, { replacement: 'update' }));
+    expectAnsweredInTime(rollback);
+    expect(rollback.status).toBe('SUCCESS');
+    expect(calls).not.toContain('GetServers');
+    expect(calls).not.toContain('ImportServerCatalog');
+    expect(calls).not.toContain('CreateReplicationJob');
+    expect(rollback.physicalResourceId).toBe(j1);
+    expect(rollback.data).toEqual({ ReplicationJobId: j1, ServerId: first });
+    const cleanup = await w!.cfn.cleanup(w!.jobs.Job);
+    expect(cleanup.status).toBe('SUCCESS');
+    // J1 alone, on its server, back to the old properties, with this resource's marker.
+    const jobs = emulator.jobs();
+    expect(jobs.map((j) => [j.replicationJobId, j.serverId, j.description?.includes(`[cfn:${w!.cfn.stackName}/`)])).toEqual([[j1, first, true]]);
+    expect(jobs[0].description?.startsWith('moved')).toBe(false);
+    expectNothingLeakedNothingLost(emulator, [w!.cfn]);
+  }
+
+  test('1. the old VM was renamed since: the rollback returns to J1 all the same, and J2 goes in the cleanup', async () => {
+    const { first, j1 } = await replacedOntoWeb02();
+    emulator.addServer(first, { vmName: 'web-01-decommissioned' });
+    await rollBackAndCleanUp(j1, first);
+  });
+
+  test('2. the catalog EXPIRED since: the rollback imports nothing, waits for nothing, and returns to J1', async () => {
+    const { first, j1 } = await replacedOntoWeb02();
+    emulator.setCatalogStatus('EXPIRED', { importMs: 600_000 });
+    await rollBackAndCleanUp(j1, first);
+    expect(emulator.requestsFor('ImportServerCatalog')).toEqual([]);
+  });
+
+  test('3. another VM is named web-01 now: the rollback returns to J1, not to a job on the other VM\'s server', async () => {
+    const { first, j1 } = await replacedOntoWeb02();
+    emulator.addServer(first, { vmName: 'web-01-old' });
+    emulator.addServer('s-0000d00d', { vmName: 'web-01' });
+    await rollBackAndCleanUp(j1, first);
+    expect(emulator.jobs().some((j) => j.serverId === 's-0000d00d')).toBe(false);
+  });
+
+  test('4. a replacement whose Create made J2 but lost the answer, then failed: its rollback deletes J2 and keeps J1', async () => {
+    const first = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+    emulator.addServer('s-0000cafe', { vmName: 'web-02' });
+    w = await stackNaming('web-01', undefined, 20);
+    const created = await w.cfn.create(w.jobs.Job);
+    // The job's look-up and the listing answer; the Create makes J2 and its answer is lost; the retry hears
+    // AlreadyExists; the look-up after it is refused.
+    emulator.inject('GetReplicationJobs', { kind: 'delay', ms: 0 }, 2);
+    emulator.inject('CreateReplicationJob', { kind: 'loseAnswer', how: 'destroy' });
+    emulator.failNext('GetReplicationJobs', 'UnauthorizedOperationException', { times: 50 });
+    const failed = await w.cfn.update(w.jobs.Job, { VmName: 'web-02' });
+    emulator.clearFaults();
+    expect(failed.status).toBe('FAILED');
+    expect(emulator.jobs()).toHaveLength(2);
+
+    const rollback = await w.cfn.rollbackUpdate(w.jobs.Job);
+    expectAnsweredInTime(rollback);
+    expect(rollback.status).toBe('SUCCESS');
+    expect(rollback.physicalResourceId).toBe(created.physicalResourceId);
+    expect(rollback.logs).toContain('deleting the job a failed replacement left behind');
+    expect(emulator.jobs().map((j) => [j.replicationJobId, j.serverId])).toEqual([[created.physicalResourceId, first]]);
+    expectNothingLeakedNothingLost(emulator, [w.cfn]);
+  });
+
+  test('5. a job kept by RETAIN on web-01, the resource added back naming web-02 and that Create cancelled: the rollback deletes only the Create\'s job', async () => {
+    const first = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+    const second = emulator.addServer('s-0000cafe', { vmName: 'web-02' });
+    w = await world({ emulator, jobs: { Job: { server: SmsServer.fromVmName('web-01'), seedReplicationTime: seed, removalPolicy: RemovalPolicy.RETAIN } } });
+    const created = await w.cfn.create(w.jobs.Job);
+    expect(await w.cfn.removeFromStack(w.jobs.Job)).toBe('retained');
+    const kept = emulator.jobs()[0];
+    expect([kept.replicationJobId, kept.serverId]).toEqual([created.physicalResourceId, first]);
+
+    const before = emulator.requestsFor('CreateReplicationJob').length;
+    const race = await w.cfn.cancelCreate(w.jobs.Job, {
+      changes: { VmName: 'web-02' }, once: () => emulator.requestsFor('CreateReplicationJob').length > before, afterMs: 300,
+    });
+    expect(race.rollback.status).toBe('SUCCESS');
+    // The kept job is untouched; whatever the cancelled Create made on web-02 is gone.
+    expect(emulator.jobs()).toEqual([kept]);
+    expect(emulator.jobs().some((j) => j.serverId === second)).toBe(false);
   });
 });
