@@ -299,6 +299,7 @@ describe('issue 33: rollbacks and cleanups that never re-ask the catalog for wha
 
   /** The update rolls back (an Update back to web-01, to the replacement's id), then the cleanup deletes the replacement. */
   async function rollBackAndCleanUp(j1: string, first: string): Promise<void> {
+    const stateBefore = emulator.jobs().find((j) => j.replicationJobId === j1)?.state;
     const { result: rollback, calls } = await smsCallsDuring(emulator, () => w!.cfn.rollbackUpdate(w!.jobs.Job, { replacement: 'update' }));
     expectAnsweredInTime(rollback);
     expect(rollback.status).toBe('SUCCESS');
@@ -313,6 +314,7 @@ describe('issue 33: rollbacks and cleanups that never re-ask the catalog for wha
     const jobs = emulator.jobs();
     expect(jobs.map((j) => [j.replicationJobId, j.serverId, j.description?.includes(`[cfn:${w!.cfn.stackName}/`)])).toEqual([[j1, first, true]]);
     expect(jobs[0].description?.startsWith('moved')).toBe(false);
+    expect(jobs[0].state).toBe(stateBefore);
     expectNothingLeakedNothingLost(emulator, [w!.cfn]);
   }
 
