@@ -10,7 +10,7 @@ import { isAdoptedBy, isMadeBy, isOwnedBy, markerOf, markerText, tokenOf, withou
 import { parsePhysicalId } from './physical-id';
 import { adoptsExistingJob, serverIdOf } from './properties';
 import { readDeadline } from './rollback';
-import { createToken, selectorOf } from './server';
+import { VmSelector, jobMatchesSelector, selectorOf } from './server';
 import { allJobs, isLive, jobById, jobOfServer } from './sms';
 
 /**
@@ -70,19 +70,13 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
     case 'refused':
       console.log(JSON.stringify({ message: 'the Create that this id names made no job: nothing to delete', physicalId }));
       break;
-    case 'failed': {
-      // A Create that named its server by its VM marked its job with the selector's token (server.ts's createToken).
-      const selector = selectorOf(event.ResourceProperties);
-      await deleteJobMadeBy(serverId, owner, selector ? createToken(selector) : tokenOf(id.requestId), invocation, selector !== undefined);
+    case 'failed':
+      await deleteJobMadeBy(serverId, owner, tokenOf(id.requestId), invocation, selectorOf(event.ResourceProperties));
       break;
-    }
-    default: {
+    default:
       // Not an id this provider answers with (e.g. one CloudFormation made up for a Create it cancelled, or that never
-      // answered): for a server named by id, the server's job with this resource's marker, as before tokens existed;
-      // for a VM, the job with the selector's token, never another job of the resource (one kept by RETAIN).
-      const selector = selectorOf(event.ResourceProperties);
-      await deleteJobMadeBy(serverId, owner, selector ? createToken(selector) : undefined, invocation, selector !== undefined);
-    }
+      // answered): any job with this resource's marker on the server, as before tokens existed; for a VM, on the VM.
+      await deleteJobMadeBy(serverId, owner, undefined, invocation, selectorOf(event.ResourceProperties));
   }
   return physicalId;
 }
@@ -95,15 +89,26 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
  * meet"). Failing instead would leave the rollback stuck (ROLLBACK_FAILED) until SMS answers.
  */
 async function deleteJobMadeBy(serverId: string | undefined, owner: string, token: string | undefined, invocation: Invocation,
-  byVm = false): Promise<void> {
-  if (!serverId && !byVm) {
+  selector?: VmSelector): Promise<void> {
+  if (!serverId && !selector) {
     return;
   }
   let job;
   try {
-    // A server named by its VM was never known to the template: the job is found by this resource's marker.
-    job = serverId ? await jobOfServer(invocation, serverId, invocation.budget.work)
-      : (await allJobs(invocation, invocation.budget.work)).find((j) => isLive(j) && (token === undefined ? isOwnedBy(j.description, owner) : isMadeBy(j.description, owner, token)));
+    // A server named by its VM was never known to the template: the job is found by this resource's marker and the
+    // Create's token; without a token (a Create CloudFormation cancelled), by the VM SMS records on the job, and only
+    // if one job of the resource is on that VM, never a job of the resource kept by RETAIN on another server.
+    if (serverId) {
+      job = await jobOfServer(invocation, serverId, invocation.budget.work);
+    } else {
+      const own = (await allJobs(invocation, invocation.budget.work)).filter((j) => isLive(j) && isOwnedBy(j.description, owner));
+      const candidates = token === undefined ? own.filter((j) => jobMatchesSelector(j.vmServer, selector!)) : own.filter((j) => isMadeBy(j.description, owner, token));
+      if (candidates.length > 1) {
+        console.warn(JSON.stringify({ message: 'several jobs of this resource are on the VM: deleting none', jobs: candidates.map((j) => j.replicationJobId) }));
+        return;
+      }
+      job = candidates[0];
+    }
   } catch (e) {
     console.warn(JSON.stringify({
       message: 'could not look for a job the failed Create may have made; answering SUCCESS. If it made one, the job remains, '

@@ -7,7 +7,9 @@
  * that made (or adopted) the job. The first three fields let the handler recognise its own job when CloudFormation
  * delivers an event twice or an answer from SMS was lost, and refuse, and never touch, a job that someone else
  * created for the same server. The token lets the cleanup of a failed Create delete the job that very Create made,
- * and no job a later event of the same resource made or adopted.
+ * and no job a later event of the same resource made or adopted. One token is not an event's: the move of a job named
+ * by its VM to another server marks the job it makes with a token fixed by the physical id it moves from and the new
+ * choice of server (server.ts's replacementToken), which the rollback of a failed move can compute without the catalog.
  *
  * `[cfn:<stack name>/<logical id>/<8 hex of sha256(stack id)>/<token>]`, or `.../<token>/adopted]` for a job adopted
  * from outside CloudFormation. Jobs made by 0.1.0 carry the marker without a token: owned, made by no known event.

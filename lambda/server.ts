@@ -11,6 +11,7 @@ import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Serv
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { NoJobMadeError, RefusedError } from './errors';
 import type { Invocation } from './invocation';
+import { isOwnedBy, ownerOf } from './ownership';
 import { Replaced, parsePhysicalId } from './physical-id';
 import { InvalidPropertyError } from './properties';
 import { isLive, jobById } from './sms';
@@ -28,7 +29,7 @@ export interface ResolvedEvent {
   readonly serverId?: string;
   /**
    * The token of the job this event may make, when it is fixed by what later events know rather than by this event's
-   * RequestId (createToken, replacementToken): a VM-named Create, or a replacement of a VM-named job.
+   * RequestId (replacementToken): the move of a VM-named job to another server.
    */
   readonly token?: string;
   /** A forward Update that moves a VM-named job to another server: the job it replaces, for the new physical id. */
@@ -43,35 +44,42 @@ export interface ResolvedEvent {
 /** Whether the event is a rollback: the stack's status said so, or it could not be read and the Update is taken as one. */
 export type RollbackKnowledge = 'confirmed' | 'assumed' | undefined;
 
-/** A selector as one string, for hashing. */
-function keyOf(selector: VmSelector): string {
-  return `${selector.vmName}\u0000${selector.vmManagerName ?? ''}`;
+/** How properties name their server (a VM selector, or a server id), as one string, for hashing. */
+function keyOf(raw: Record<string, unknown> | undefined): string {
+  let selector: VmSelector | undefined;
+  try {
+    selector = selectorOf(raw);
+  } catch {
+    selector = undefined;
+  }
+  return selector ? `vm\u0000${selector.vmName}\u0000${selector.vmManagerName ?? ''}` : `id\u0000${serverIdOfRaw(raw) ?? ''}`;
+}
+
+function serverIdOfRaw(raw: Record<string, unknown> | undefined): string | undefined {
+  return typeof raw?.ServerId === 'string' && raw.ServerId !== '' ? raw.ServerId : undefined;
 }
 
 function hex8(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
-/** The change of selector that replaced a job, as its replacement's physical id records it. */
-export function selectorChange(from: VmSelector, to: VmSelector): string {
+/** The change of server choice (properties from, properties to) that replaced a job, as its replacement's physical id records it. */
+export function selectorChange(from: Record<string, unknown> | undefined, to: Record<string, unknown> | undefined): string {
   return hex8(`${keyOf(from)}\u0001${keyOf(to)}`);
 }
 
 /**
- * The token of a job a VM-named Create makes: fixed by the selector, so that the rollback Delete of a Create
- * CloudFormation cancelled (whose physical id CloudFormation made up) finds that Create's job and no other of the
- * resource, such as a job kept by RETAIN on another server (issue 33).
+ * The token of a job that the move of a VM-named job makes, fixed by the physical id it moves from (which names the
+ * job and, after a replacement, the one before it) and the new choice of server: the rollback of a move that failed
+ * after making its job (its answer lost) finds that job, on a server it cannot name without the catalog.
  */
-export function createToken(selector: VmSelector): string {
-  return hex8(`create\u0001${keyOf(selector)}`);
+export function replacementToken(fromPhysicalId: string, to: Record<string, unknown> | undefined): string {
+  return hex8(`replace\u0001${fromPhysicalId}\u0001${keyOf(to)}`);
 }
 
-/**
- * The token of a job a VM-named replacement makes, fixed by the job it replaces and the new selector: the rollback of a
- * replacement that failed after making its job (its answer lost) finds that job, on a server it cannot name.
- */
-export function replacementToken(fromJobId: string, to: VmSelector): string {
-  return hex8(`replace\u0001${fromJobId}\u0001${keyOf(to)}`);
+/** Whether SMS's record of a job's VM is the one the selector names (a job records the VM it replicates). */
+export function jobMatchesSelector(vmServer: { vmName?: string; vmManagerName?: string } | undefined, selector: VmSelector): boolean {
+  return vmServer?.vmName === selector.vmName && (selector.vmManagerName === undefined || vmServer?.vmManagerName === selector.vmManagerName);
 }
 
 /** The provider refuses a selector that matches no server, or several, or a catalog that does not become available. */
@@ -125,7 +133,13 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
       return { event };
     }
     const serverId = await findServer(selector, invocation);
-    return { event: { ...event, ResourceProperties: withServerId(event.ResourceProperties, serverId) }, serverId, token: createToken(selector) };
+    if (Date.now() > invocation.budget.work - invocation.budget.writeLease) {
+      // The catalog's read left the write no lease: fail now, before any write, rather than time out in it.
+      throw new ServerNotResolvedError('ServerCatalogSlow', `Reading the SMS server catalog for ${describeSelector(selector)} took until ` +
+        `${Math.round((Date.now() - invocation.budget.work + invocation.budget.writeLease) / 1000)} s past the time kept for the write; ` +
+        'no replication job was made. Deploy again (SMS was throttling GetServers, or the catalog was importing).');
+    }
+    return { event: { ...event, ResourceProperties: withServerId(event.ResourceProperties, serverId) }, serverId };
   }
 
   let oldSelector: VmSelector | undefined;
@@ -138,23 +152,33 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
   if (!selector && !oldSelector) {
     return { event };
   }
+  const owner = ownerOf(event.StackId, event.LogicalResourceId);
   const id = parsePhysicalId(event.PhysicalResourceId);
   const jobId = id.kind === 'job' ? id.jobId : undefined;
-  const job = (oldSelector && jobId) ? await jobById(invocation, jobId, invocation.budget.work) : undefined;
+  const job = jobId ? await jobById(invocation, jobId, invocation.budget.work) : undefined;
   const jobServer = job && isLive(job) ? job.serverId : undefined;
-  const changed = selector !== undefined && oldSelector !== undefined && !sameSelector(selector, oldSelector);
+  // A change of server choice: of VM selector, or between a VM and a server id.
+  const changed = !(selector && oldSelector && sameSelector(selector, oldSelector));
+  const change = selectorChange(event.ResourceProperties, event.OldResourceProperties);
+  // The rollback of the replacement that made this job: its physical id names the job and server it replaced.
+  // Confirmed by the stack's status, it goes back there whatever the catalog says now (the VM renamed, the catalog
+  // expired, another VM of that name); taken as a rollback for want of a status, only if that job is still there
+  // (the suffix outlives the job once the cleanup deleted it, and the Update may be a forward one).
+  let back = changed && rollback && id.kind === 'job' && id.after?.change === change ? id.after : undefined;
+  if (back && rollback === 'assumed') {
+    const previous = await jobById(invocation, back.jobId, invocation.budget.work).catch(() => undefined);
+    if (!(previous && isLive(previous) && previous.serverId === back.serverId && isOwnedBy(previous.description, owner))) back = undefined;
+  }
   let serverId: string | undefined;
-  let how: string;
   if (selector) {
+    let how: string;
     if (!changed && jobServer !== undefined) {
       serverId = jobServer;
       how = 'the VM selector is unchanged: the job names its server';
-    } else if (changed && rollback && id.kind === 'job' && id.after?.change === selectorChange(selector, oldSelector!)) {
-      // The rollback of the replacement that made this job: back to the job and server it replaced, whatever the
-      // catalog says now (the VM renamed, the catalog expired, another VM of that name).
-      serverId = id.after.serverId;
-      how = `a rollback of the replacement of job ${id.after.jobId}: back to its server, without the catalog`;
-    } else if (changed && rollback === 'confirmed' && jobServer !== undefined) {
+    } else if (back) {
+      serverId = back.serverId;
+      how = `a rollback of the replacement of job ${back.jobId}: back to its server, without the catalog`;
+    } else if (rollback === 'confirmed' && jobServer !== undefined) {
       // The rollback of a change made in place (or of a replacement that failed): the job it came from is this one.
       serverId = jobServer;
       how = 'a rollback: the job names its server, without the catalog';
@@ -164,12 +188,17 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
     }
     console.log(JSON.stringify({ message: how, ...selector, serverId }));
   }
-  // A forward move to another server: the new physical id records the job it replaces (physical-id.ts), and the job
-  // made for it a token its rollback can compute. A rollback of a change of selector: that token, for a stray job.
-  const moves = changed && !rollback && jobId !== undefined && jobServer !== undefined && serverId !== jobServer;
+  // A move to another server (forward, or taken as a rollback for want of a status, which may be forward): the new
+  // physical id records the job it replaces, and the job made for it a token its rollback can compute. A confirmed
+  // rollback of a change: that token, for a job the forward Update may have made and not reported.
+  const target = serverId ?? serverIdOfRaw(event.ResourceProperties);
+  const moves = changed && rollback !== 'confirmed' && !back && jobId !== undefined && jobServer !== undefined && target !== undefined && target !== jobServer;
   const tokens = {
-    ...(moves ? { replacing: { jobId: jobId!, serverId: jobServer!, change: selectorChange(oldSelector!, selector!) }, token: replacementToken(jobId!, selector!) } : {}),
-    ...(changed && rollback && jobId !== undefined ? { strayToken: replacementToken(jobId, oldSelector!) } : {}),
+    ...(moves ? {
+      replacing: { jobId: jobId!, serverId: jobServer!, change: selectorChange(event.OldResourceProperties, event.ResourceProperties) },
+      token: replacementToken(event.PhysicalResourceId, event.ResourceProperties),
+    } : {}),
+    ...(changed && rollback && !back && jobId !== undefined ? { strayToken: replacementToken(event.PhysicalResourceId, event.OldResourceProperties) } : {}),
   };
   return {
     ...tokens,
@@ -259,7 +288,8 @@ async function readCatalog(invocation: Invocation): Promise<Catalog> {
       let changed: GetServersResponse | undefined;
       for (let next = first.nextToken; next;) {
         const page = await getServers(invocation, next, invocation.budget.work);
-        if ((page.serverCatalogStatus ?? 'AVAILABLE') !== 'AVAILABLE' || page.lastModifiedOn?.getTime() !== first.lastModifiedOn?.getTime()) {
+        const modified = page.lastModifiedOn && first.lastModifiedOn ? page.lastModifiedOn.getTime() !== first.lastModifiedOn.getTime() : false;
+        if ((page.serverCatalogStatus ?? 'AVAILABLE') !== 'AVAILABLE' || modified) {
           changed = page;
           break;
         }

@@ -377,8 +377,44 @@ describe('issue 33: rollbacks and cleanups that never re-ask the catalog for wha
       changes: { VmName: 'web-02' }, once: () => emulator.requestsFor('CreateReplicationJob').length > before, afterMs: 300,
     });
     expect(race.rollback.status).toBe('SUCCESS');
-    // The kept job is untouched; whatever the cancelled Create made on web-02 is gone.
+    // The cancelled Create made its job on web-02; the rollback deleted it, and only it: the kept job is untouched.
+    const made = emulator.requestsFor('CreateReplicationJob').slice(before).filter((r) => r.outcome === 'ok');
+    expect(made).toHaveLength(1);
+    expect(emulator.requestsFor('DeleteReplicationJob').map((r) => r.body.replicationJobId)).not.toContain(kept.replicationJobId);
     expect(emulator.jobs()).toEqual([kept]);
     expect(emulator.jobs().some((j) => j.serverId === second)).toBe(false);
+  });
+
+  test('a job kept by RETAIN, added back with the same VM and another runOnce: refused as made by no event, and its rollback keeps the job', async () => {
+    const first = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+    w = await world({ emulator, jobs: { Job: { server: SmsServer.fromVmName('web-01'), seedReplicationTime: seed, removalPolicy: RemovalPolicy.RETAIN } } });
+    const created = await w.cfn.create(w.jobs.Job);
+    expect(await w.cfn.removeFromStack(w.jobs.Job)).toBe('retained');
+    const kept = emulator.jobs()[0];
+    const again = await w.cfn.create(w.jobs.Job, { RunOnce: true });
+    expect(again.status).toBe('FAILED');
+    expect(again.reason).toMatch(/^RunOnceChangeNotSupported: /);
+    expect(again.physicalResourceId).toMatch(/^create-refused-/);
+    // The rollback of the failed Create: a Delete of its refused id, which asks SMS nothing.
+    const { result: rollback, calls } = await smsCallsDuring(emulator, () => w!.cfn.delete(w!.jobs.Job));
+    expect(rollback.status).toBe('SUCCESS');
+    expect(calls).toEqual([]);
+    expect(emulator.jobs()).toEqual([kept]);
+    expect([kept.replicationJobId, kept.serverId]).toEqual([created.physicalResourceId, first]);
+  });
+
+  test('a move to web-02 whose stack status could not be read (taken as a rollback) still records J1, and its rollback returns there', async () => {
+    const first = emulator.addServer('s-0000beef', { vmName: 'web-01' });
+    const second = emulator.addServer('s-0000cafe', { vmName: 'web-02' });
+    w = await stackNaming('web-01');
+    const created = await w.cfn.create(w.jobs.Job);
+    w.cfn.denyNextDescribeStacks(Infinity);
+    const moved = await w.cfn.update(w.jobs.Job, { VmName: 'web-02' });
+    w.cfn.clearDescribeStacksFaults();
+    expect(moved.status).toBe('SUCCESS');
+    expect(moved.logs).toContain('the Update is taken as a rollback');
+    expect(moved.physicalResourceId).toMatch(new RegExp(`/after/${created.physicalResourceId}/${first}/[0-9a-f]{8}$`));
+    expect(moved.data?.ServerId).toBe(second);
+    await rollBackAndCleanUp(created.physicalResourceId!, first);
   });
 });
