@@ -285,8 +285,7 @@ export class CfnDriver {
   async update(target: string | IConstruct, changes: Record<string, unknown>): Promise<CfnResult> {
     const logicalId = this.logicalIdOf(target);
     const state = this.existing(logicalId);
-    const newProperties = stringifyLeaves({ ...state.properties!, ...this.resolve(changes) as object }) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete newProperties[key];
+    const newProperties = this.changed(state.properties!, changes);
     this.stackStatus = 'UPDATE_IN_PROGRESS';
     return this.sendUpdate(logicalId, state, state.properties!, newProperties);
   }
@@ -366,8 +365,7 @@ export class CfnDriver {
     const logicalId = this.logicalIdOf(target);
     const state = this.existing(logicalId);
     const oldProperties = state.properties!;
-    const newProperties = stringifyLeaves({ ...oldProperties, ...this.resolve(changes) as object }) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete newProperties[key];
+    const newProperties = this.changed(oldProperties, changes);
     this.stackStatus = 'UPDATE_IN_PROGRESS';
     const forward = this.launch(this.event('Update', logicalId, newProperties, { physicalId: state.physicalId, oldProperties }));
     await this.untilCancelled(forward.started, options);
@@ -389,8 +387,7 @@ export class CfnDriver {
     const logicalId = this.logicalIdOf(target);
     const state = this.existing(logicalId);
     const oldProperties = state.properties!;
-    const newProperties = stringifyLeaves({ ...oldProperties, ...this.resolve(changes) as object }) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete newProperties[key];
+    const newProperties = this.changed(oldProperties, changes);
     this.stackStatus = 'UPDATE_IN_PROGRESS';
     const forwardEvent = this.event('Update', logicalId, newProperties, { physicalId: state.physicalId, oldProperties });
     await sleep(options.afterMs);
@@ -589,6 +586,13 @@ export class CfnDriver {
     const state = this.states.get(logicalId);
     if (!state?.exists) throw new Error(`${logicalId} does not exist in the stack`);
     return state;
+  }
+
+  /** The properties CloudFormation sends after `changes` (undefined removes a property), every value stringified. */
+  private changed(properties: Record<string, unknown>, changes: Record<string, unknown>): Record<string, unknown> {
+    const next = stringifyLeaves({ ...properties, ...this.resolve(changes) as object }) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(changes)) if (value === undefined) delete next[key];
+    return next;
   }
 
   private async sendUpdate(logicalId: string, state: ResourceState, oldProperties: Record<string, unknown>, newProperties: Record<string, unknown>): Promise<CfnResult> {
