@@ -262,8 +262,9 @@ async function readingForWrite(checked: GuardSettings, operation: string): Promi
     console.warn(JSON.stringify({ message: 'writing without a reading of the stack\'s status, as a rollback', operation }));
     return undefined;
   }
-  if (Date.now() >= checked.readUntil) {
-    // Earlier attempts (SMS's retries) spent the time a reading and its write need: no attempt is sent. A reading
+  if (Date.now() >= checked.readUntil - MIN_READ_MS) {
+    // Earlier attempts (SMS's retries) spent the time a reading and its write need (a read with less than
+    // MIN_READ_MS left could only be cut short, and would blame CloudFormation for SMS's retries): no attempt is sent. A reading
     // can still say that the stack has moved on (the event was cancelled while SMS throttled it), and the call then
     // ends with EventCancelled at once. Otherwise, it ends at its own deadline with what SMS answered, which is not
     // CloudFormation's doing (a failed reading included).
@@ -276,6 +277,9 @@ async function readingForWrite(checked: GuardSettings, operation: string): Promi
   }
   return checked.reader.read(checked.readUntil);
 }
+
+/** The least time a fresh status read before a write is started with; with less left, there is no time to read. */
+const MIN_READ_MS = 250;
 
 /** Whether the stack's status allows this invocation's writes: it goes forward, or, for an Update taken as a rollback, rolls back. */
 function mayWriteWhile(checked: GuardSettings, status: string): boolean {
