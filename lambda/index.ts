@@ -89,8 +89,8 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
 
 function dispatch(resolved: ResolvedEvent, plan: Plan, invocation: Invocation): Promise<string> {
   const { event } = resolved;
-  // The owner is this resource; the token names this event, on any job it makes or adopts, unless the job's server is
-  // named by its VM and later events must find the job without the catalog (server.ts's createToken, replacementToken).
+  // The owner is this resource; the token names this event, on any job it makes or adopts, unless the event moves a
+  // VM-named job to another server, whose rollback must find the job without the catalog (server.ts's replacementToken).
   const byEvent = eventMarker(event.StackId, event.LogicalResourceId, event.RequestId);
   const marker = resolved.token ? { ...byEvent, token: resolved.token } : byEvent;
   switch (event.RequestType) {
