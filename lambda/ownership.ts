@@ -95,6 +95,7 @@ export function markerOf(jobDescription: string | undefined): string | undefined
   return marker && markerText(marker);
 }
 
-function hex8(text: string): string {
+/** 8 hex of sha256 of the text: the hash of every field of a marker, and of the tokens server.ts fixes. */
+export function hex8(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }

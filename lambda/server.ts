@@ -6,12 +6,11 @@
  * Create, or an Update that changes it. A catalog that is not AVAILABLE is imported (ImportServerCatalog) and waited
  * for within the invocation's budget.
  */
-import { createHash } from 'node:crypto';
 import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Server } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { NoJobMadeError, RefusedError } from './errors';
 import type { Invocation } from './invocation';
-import { isOwnedBy, ownerOf } from './ownership';
+import { hex8, isOwnedBy, ownerOf } from './ownership';
 import { Replaced, parsePhysicalId } from './physical-id';
 import { InvalidPropertyError } from './properties';
 import { isLive, jobById } from './sms';
@@ -57,10 +56,6 @@ function keyOf(raw: Record<string, unknown> | undefined): string {
 
 function serverIdOfRaw(raw: Record<string, unknown> | undefined): string | undefined {
   return typeof raw?.ServerId === 'string' && raw.ServerId !== '' ? raw.ServerId : undefined;
-}
-
-function hex8(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
 /** The change of server choice (properties from, properties to) that replaced a job, as its replacement's physical id records it. */
