@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { THROTTLED } from '../lambda/retry';
+import { CATALOG_PAGE, THROTTLED } from '../lambda/retry';
 
 /** What a strategy knows when one of its requests was throttled. */
 export interface Throttled {
@@ -287,6 +287,7 @@ function render(rows: Row[], gridRows: Row[], seconds: number): string {
       + 'a rate only through a new resource (a DynamoDB item, say) in every user\'s stack, or through SMS itself, whose job list costs requests '
       + 'from the very limit being shared.', '',
     ...deletesSection(), '',
+    ...vmNamesSection(), '',
     '### The model against the bench', '',
     'The shipped row is lambda/retry.ts\'s own backoff. The bench runs the real handler with it, 50 processes against the emulator, once per rate: '
       + 'see the "new" rows of [RESULTS.md](RESULTS.md#deploys-under-sms-throttling), which also count DescribeStacks and the time the handler '
@@ -316,6 +317,58 @@ function deletesSection(): string[] {
     '| N | R | N / R (s) | one request (DeleteReplicationJob) | two (read, then delete) |',
     '| --- | --- | --- | --- | --- |',
     ...DELETE_CELLS.map(({ events, rate }) => `| ${events} | ${rate} | ${events / rate} | ${text(deleteCell(events, rate, 1))} | ${text(deleteCell(events, rate, 2))} |`),
+  ];
+}
+
+/** VM-named Creates of issue 34: N jobs named by VM in a catalog of CATALOG_PAGES pages of GetServers. */
+export const VM_CELLS: Array<{ events: number; rate: number }> = [{ events: 50, rate: 2 }, { events: 100, rate: 5 }, { events: 50, rate: 1 }];
+/** A catalog of 1,000 servers read 50 to a page (GetServers' documented default). */
+export const CATALOG_PAGES = 20;
+/** How many VM-named jobs share one read of the catalog (lib/private/catalog-read.ts). */
+export const JOBS_PER_READ = 50;
+
+/**
+ * N VM-named Creates against one SMS rate, each cell over `seeds` batches: `perJob`, every Create reads the catalog
+ * itself (CATALOG_PAGES GetServers, then CreateReplicationJob: main 846eaf3); `shared`, the stack's reads of the
+ * catalog (one per JOBS_PER_READ jobs, each CATALOG_PAGES requests with retry.ts's CATALOG_PAGE backoff, at once),
+ * after which the N Creates go at once, one request each, with the shipped backoff.
+ * The 90th percentile of the last answer (over N/R), the mean SMS requests per job, and the batches whose last
+ * answer came after `timeoutSeconds` (the function's 180 s, less the 15 s the handler keeps to answer).
+ */
+export function vmCell(events: number, rate: number, design: 'perJob' | 'shared', seeds = SEEDS, timeoutSeconds = 165): { timeRatio: number; lastAnswer: number; requests: number; late: number } {
+  const runs = Array.from({ length: seeds }, (_, seed) => {
+    if (design === 'perJob') return batch(events, rate, shipped(), seed + 1, undefined, CATALOG_PAGES + 1);
+    const readers = Math.ceil(events / JOBS_PER_READ);
+    const read = batch(readers, rate, fromBackoff('catalog pages', CATALOG_PAGE), seed + 1, Array.from({ length: readers }, () => 0), CATALOG_PAGES);
+    const random = seeded(seed + 1_000_001);
+    const creates = batch(events, rate, shipped(), seed + 1, Array.from({ length: events }, () => read.lastAnswer + random() * START_SPREAD));
+    return { lastAnswer: creates.lastAnswer, requestsPerEvent: creates.requestsPerEvent + (read.requestsPerEvent * readers) / events };
+  });
+  const times = runs.map((r) => r.lastAnswer).sort((a, b) => a - b);
+  const p90 = times[Math.ceil(0.9 * seeds) - 1];
+  return {
+    timeRatio: p90 / (events / rate),
+    lastAnswer: p90,
+    requests: runs.reduce((sum, r) => sum + r.requestsPerEvent, 0) / seeds,
+    late: runs.filter((r) => r.lastAnswer > timeoutSeconds).length,
+  };
+}
+
+function vmNamesSection(): string[] {
+  const text = (c: ReturnType<typeof vmCell>) => `${c.lastAnswer.toFixed(1)} s (${c.timeRatio.toFixed(2)} x) / ${c.requests.toFixed(2)}` +
+    (c.late > 0 ? ` / **${c.late} of ${SEEDS} past 165 s**` : '');
+  return [
+    '### VM-named Creates: the catalog read by every job, or once for the stack (issue 34)', '',
+    `The shipped backoff, N Creates at once of jobs named by VM in a catalog of ${CATALOG_PAGES} GetServers pages (1,000 servers, 50 a page); `
+      + 'each cell: the 90th percentile of the last answer (and over N/R), then SMS requests per job, and how many batches ended past the 165 s '
+      + `a Create has for SMS. "Every job reads" is main 846eaf3: ${CATALOG_PAGES} pages, then CreateReplicationJob, one after the other. "One read for `
+      + `the stack": the stack's reads of the catalog (one per ${JOBS_PER_READ} jobs) take the ${CATALOG_PAGES} pages each, at once, with a lone `
+      + 'reader\'s backoff (lambda/retry.ts\'s CATALOG_PAGE: 1 s plus up to 20%, doubling; CloudFormation starts no job before they answer), then the N Creates go at once, one request each; the reads\' pages count in the requests per job. Targets: 50 at 2/s '
+      + 'within 3 x N/R and at most 8 requests per job; 100 at 5/s all made. The pages could be fewer: GetServers takes a maxResults, but SMS '
+      + 'documents no largest value, and an emulator that accepts any would measure an assumption; every row here reads 50 a page.', '',
+    '| N | R | N / R (s) | every job reads the catalog | one read for the stack |',
+    '| --- | --- | --- | --- | --- |',
+    ...VM_CELLS.map(({ events, rate }) => `| ${events} | ${rate} | ${events / rate} | ${text(vmCell(events, rate, 'perJob'))} | ${text(vmCell(events, rate, 'shared'))} |`),
   ];
 }
 
