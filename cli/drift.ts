@@ -9,8 +9,11 @@ import { JobProperties, decodeProperties } from '../lambda/properties';
 import { Drift, PropertyDifference } from './report';
 import { ResolveContext, Unresolvable, resolveValue } from './resolve';
 
-/** Properties CloudFormation adds to every custom resource: not job settings. */
-const CLOUDFORMATION_PROPERTIES = ['ServiceToken', 'ServiceTimeout'];
+/**
+ * Properties CloudFormation adds to every custom resource, and CatalogServerId, the stack's read of the server catalog
+ * handed to the provider (lambda/catalog-read.ts; the VM it names is compared through VmName): not job settings.
+ */
+const CLOUDFORMATION_PROPERTIES = ['ServiceToken', 'ServiceTimeout', 'CatalogServerId'];
 
 /**
  * Template properties that are not the job's settings, so never compared: the seed time is intent read at create

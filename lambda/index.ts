@@ -1,5 +1,6 @@
 /**
- * The custom resource provider behind every `Custom::SmsReplicationJob` in a stack.
+ * The custom resource provider behind every `Custom::SmsReplicationJob` in a stack, and its reads of the server
+ * catalog (`Custom::SmsServerCatalog`, catalog-read.ts).
  *
  * CloudFormation invokes this function directly (it is the ServiceToken) and waits for the answer PUT to the
  * event's ResponseURL. The handler always answers, SUCCESS or FAILED, before the invocation's deadline. Each request
@@ -18,6 +19,7 @@
  * at a time): test/handler/invocations.test.ts runs two events interleaved in one process.
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { CATALOG_READ_TYPE, onCatalogRead } from './catalog-read';
 import { Answer, redactUrl, sendAnswer } from './cfn-response';
 import { createMadeNoJob, createOrAdopt } from './create';
 import { onDelete } from './delete';
@@ -28,11 +30,14 @@ import { failedCreateId, jobIdOf } from './physical-id';
 import { decodeProperties } from './properties';
 import { Plan, SentBeforeRollbackError, follow, planOf } from './rollback';
 import { ResolvedEvent, resolveServers } from './server';
+import { catalogReader } from './sms';
 import { onUpdate } from './update';
 
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
   // Everything this invocation knows and keeps, passed to whatever needs it; nothing of it outlives the invocation.
-  const invocation = new Invocation(event.StackId, context.getRemainingTimeInMillis());
+  // The stack's read of the catalog sends its pages through a client with a lone reader's backoff (sms.ts).
+  const catalogRead = event.ResourceType === CATALOG_READ_TYPE;
+  const invocation = new Invocation(event.StackId, context.getRemainingTimeInMillis(), catalogRead ? catalogReader() : undefined);
   console.log(JSON.stringify({
     message: 'event',
     RequestType: event.RequestType,
@@ -44,7 +49,20 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     ResourceProperties: event.ResourceProperties,
   }));
 
-  let answer: Answer;
+  // The stack's read of the server catalog (catalog-read.ts) makes no job, and answers SUCCESS on every path.
+  const answer = catalogRead ? await onCatalogRead(event, invocation) : await onJobEvent(event, invocation);
+  console.log(JSON.stringify({ message: 'answer', ...answer }));
+  try {
+    await sendAnswer(event, answer, invocation.budget.answer);
+  } catch (e) {
+    // Not rethrown: Lambda would run the whole event again minutes later, when the stack may have moved on (a Create
+    // then makes a job no later event sees). Unanswered, CloudFormation fails the resource at its ServiceTimeout,
+    // and the Delete that follows finds any job by its marker.
+    console.error(JSON.stringify({ message: 'the answer could not be sent', error: (e as Error).message }));
+  }
+}
+
+async function onJobEvent(event: CloudFormationCustomResourceEvent, invocation: Invocation): Promise<Answer> {
   try {
     // A rollback that may race a cancelled event waits it out first; a forward event writes only while it is one.
     // One reader of the stack's status per invocation: its latest reading may serve the next write (rollback.ts).
@@ -59,31 +77,21 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     if (resolved.serverId !== undefined) {
       data.ServerId = resolved.serverId;
     }
-    answer = { status: 'SUCCESS', physicalResourceId: physicalId, data };
+    return { status: 'SUCCESS', physicalResourceId: physicalId, data };
   } catch (e) {
     if (rootCause(e) instanceof SentBeforeRollbackError && 'PhysicalResourceId' in event) {
       // A forward Update sent before its stack's rollback began: nothing written, the id the stack holds (rollback.ts).
       const physicalId = event.PhysicalResourceId;
       console.log(JSON.stringify({ message: (e as Error).message }));
-      answer = { status: 'SUCCESS', physicalResourceId: physicalId, data: { ReplicationJobId: jobIdOf(physicalId) ?? physicalId } };
-    } else {
-      answer = {
-        status: 'FAILED',
-        reason: describeError(e),
-        // A failed Update or Delete keeps the id CloudFormation knows; a changed one would mean a replacement. A failed
-        // Create's id tells its Delete whether the Create may have made a job.
-        physicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : failedCreateId(event.RequestId, !createMadeNoJob(e)),
-      };
+      return { status: 'SUCCESS', physicalResourceId: physicalId, data: { ReplicationJobId: jobIdOf(physicalId) ?? physicalId } };
     }
-  }
-  console.log(JSON.stringify({ message: 'answer', ...answer }));
-  try {
-    await sendAnswer(event, answer, invocation.budget.answer);
-  } catch (e) {
-    // Not rethrown: Lambda would run the whole event again minutes later, when the stack may have moved on (a Create
-    // then makes a job no later event sees). Unanswered, CloudFormation fails the resource at its ServiceTimeout,
-    // and the Delete that follows finds any job by its marker.
-    console.error(JSON.stringify({ message: 'the answer could not be sent', error: (e as Error).message }));
+    return {
+      status: 'FAILED',
+      reason: describeError(e),
+      // A failed Update or Delete keeps the id CloudFormation knows; a changed one would mean a replacement. A failed
+      // Create's id tells its Delete whether the Create may have made a job.
+      physicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : failedCreateId(event.RequestId, !createMadeNoJob(e)),
+    };
   }
 }
 

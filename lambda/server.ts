@@ -2,8 +2,9 @@
  * A server named by its VM (the VmName and VmManagerName properties, from `SmsServer.fromVmName`): found in the SMS
  * server catalog before anything is written to SMS, so that create.ts and update.ts see a ServerId as for any job.
  *
- * The catalog is read at most once per invocation (GetServers, every page), and only when the selector is new: a
- * Create, or an Update that changes it. A catalog that is not AVAILABLE is imported (ImportServerCatalog) and waited
+ * The stack reads the catalog once for its VM-named jobs (catalog-read.ts) and hands each its server; a job reads it
+ * itself only where that read named no server for it. The catalog is read at most once per invocation (GetServers,
+ * every page), and only when the selector is new: a Create, or an Update that changes it. A catalog that is not AVAILABLE is imported (ImportServerCatalog) and waited
  * for within the invocation's budget.
  */
 import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Server } from '@aws-sdk/client-sms';
@@ -51,7 +52,32 @@ function keyOf(raw: Record<string, unknown> | undefined): string {
   } catch {
     selector = undefined;
   }
-  return selector ? `vm\u0000${selector.vmName}\u0000${selector.vmManagerName ?? ''}` : `id\u0000${serverIdOfRaw(raw) ?? ''}`;
+  return selector ? selectorKey(selector) : `id\u0000${serverIdOfRaw(raw) ?? ''}`;
+}
+
+function selectorKey(selector: VmSelector): string {
+  return `vm\u0000${selector.vmName}\u0000${selector.vmManagerName ?? ''}`;
+}
+
+/**
+ * The stack's read of the catalog (catalog-read.ts) answers each job's server as `<server id>@<selectorHash>`: the
+ * hash of the selector it was resolved for, so that a job uses it only for the selector its own properties name.
+ */
+export function selectorHash(selector: VmSelector): string {
+  return hex8(selectorKey(selector));
+}
+
+/**
+ * The server the stack's read of the catalog found for this job's selector (the CatalogServerId property,
+ * `<server id>@<selectorHash>`), when it names one and was resolved for the same selector; else undefined (the
+ * read found none or several, could not read the catalog, or resolved another selector: the job then reads the catalog
+ * itself, and fails with its own Reason where the read found no single server).
+ */
+function serverOfCatalogRead(raw: Record<string, unknown> | undefined, selector: VmSelector): string | undefined {
+  const value = raw?.CatalogServerId;
+  if (typeof value !== 'string') return undefined;
+  const at = value.lastIndexOf('@');
+  return at > 0 && !value.startsWith('?') && value.slice(at + 1) === selectorHash(selector) ? value.slice(0, at) : undefined;
 }
 
 function serverIdOfRaw(raw: Record<string, unknown> | undefined): string | undefined {
@@ -127,6 +153,12 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
     if (!selector) {
       return { event };
     }
+    // A Create is of a job new to the stack's template, whose read of the catalog therefore ran in this deployment.
+    const read = serverOfCatalogRead(event.ResourceProperties, selector);
+    if (read !== undefined) {
+      console.log(JSON.stringify({ message: 'the stack\'s read of the catalog named the server', ...selector, serverId: read }));
+      return { event: { ...event, ResourceProperties: withServerId(event.ResourceProperties, read) }, serverId: read };
+    }
     const serverId = await findServer(selector, invocation);
     if (Date.now() > invocation.budget.work - invocation.budget.writeLease) {
       // The catalog's read left the write no lease: fail now, before any write, rather than time out in it.
@@ -166,6 +198,8 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
   }
   let serverId: string | undefined;
   if (selector) {
+    // A forward change of selector: the stack's read of the catalog ran in this deployment (its properties changed).
+    const readServer = changed && rollback === undefined ? serverOfCatalogRead(event.ResourceProperties, selector) : undefined;
     let how: string;
     if (!changed && jobServer !== undefined) {
       serverId = jobServer;
@@ -177,6 +211,9 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
       // The rollback of a change made in place (or of a replacement that failed): the job it came from is this one.
       serverId = jobServer;
       how = 'a rollback: the job names its server, without the catalog';
+    } else if (readServer !== undefined) {
+      serverId = readServer;
+      how = 'the VM selector changed: the stack\'s read of the catalog named the server';
     } else {
       serverId = await findServer(selector, invocation);
       how = 'the VM selector resolved';
@@ -213,7 +250,7 @@ function sameSelector(a: VmSelector, b: VmSelector): boolean {
 
 /** The properties with ServerId for the selector, which the other properties' decoding does not know. */
 function withServerId<T extends object>(raw: T, serverId: string): T {
-  const { VmName: _name, VmManagerName: _manager, ...rest } = raw as Record<string, unknown>;
+  const { VmName: _name, VmManagerName: _manager, CatalogServerId: _read, ...rest } = raw as Record<string, unknown>;
   return (serverId === '' ? rest : { ...rest, ServerId: serverId }) as T;
 }
 
@@ -225,8 +262,7 @@ export function describeSelector(selector: VmSelector): string {
 /** The one server the selector matches in the catalog; anything else fails, naming what to do. */
 async function findServer(selector: VmSelector, invocation: Invocation): Promise<string> {
   const catalog = await readCatalog(invocation);
-  const matches = catalog.servers.filter((s) => s.vmServer?.vmName === selector.vmName
-    && (selector.vmManagerName === undefined || s.vmServer?.vmManagerName === selector.vmManagerName));
+  const matches = matchesOf(catalog.servers, selector);
   const catalogText = `the SMS server catalog (${catalog.status}, last modified ${when(catalog.lastModifiedOn)}, ` +
     `${catalog.servers.length} server${catalog.servers.length === 1 ? '' : 's'}${catalog.imported ? ', imported by this deployment' : ''})`;
   if (matches.length === 0) {
@@ -247,7 +283,13 @@ async function findServer(selector: VmSelector, invocation: Invocation): Promise
   return matches[0].serverId!;
 }
 
-interface Catalog {
+/** The servers of the catalog that the selector names. */
+export function matchesOf(servers: Server[], selector: VmSelector): Server[] {
+  return servers.filter((s) => s.vmServer?.vmName === selector.vmName
+    && (selector.vmManagerName === undefined || s.vmServer?.vmManagerName === selector.vmManagerName));
+}
+
+export interface Catalog {
   readonly status: string;
   readonly lastModifiedOn?: Date;
   readonly servers: Server[];
@@ -267,7 +309,7 @@ const MAX_CATALOG_READS = 3;
  * late still leaves its write the time it needs; a catalog still importing then fails, naming the import as what used
  * the time.
  */
-async function readCatalog(invocation: Invocation): Promise<Catalog> {
+export async function readCatalog(invocation: Invocation, options: { readonly importAndWait: boolean } = { importAndWait: true }): Promise<Catalog> {
   let imported = false;
   let before: string | undefined;
   let waitMs = 1000;
@@ -303,6 +345,9 @@ async function readCatalog(invocation: Invocation): Promise<Catalog> {
           'Something is importing it again (the SMS connector, the console, another deployment): deploy again once it stays AVAILABLE.');
       }
       continue;
+    }
+    if (!options.importAndWait) {
+      throw new ServerNotResolvedError('ServerCatalogNotAvailable', `The SMS server catalog is ${status}, and this read neither imports it nor waits.`);
     }
     if (status !== 'IMPORTING' && !imported) {
       console.log(JSON.stringify({ message: 'the server catalog is not available: importing it', serverCatalogStatus: status }));

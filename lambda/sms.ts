@@ -10,7 +10,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Command, FinalizeHandler, HandlerExecutionContext } from '@smithy/types';
 import { DeadlineError, SmsCallError, isServiceAnswer } from './errors';
 import type { Invocation } from './invocation';
-import { ProviderError, retryStrategy } from './retry';
+import { CATALOG_PAGE, FAILED, ProviderError, UntilDeadlineRetryStrategy, retryStrategy } from './retry';
 import { StackStatusError } from './stack-status';
 
 /**
@@ -24,6 +24,21 @@ export const sms = new SMSClient({
   retryStrategy: retryStrategy(),
   requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 20000 }),
 });
+
+let catalogClient: SMSClient | undefined;
+
+/**
+ * The client of the stack's read of the server catalog (catalog-read.ts): the container's settings, with the backoff
+ * of a lone reader of pages (retry.ts's CATALOG_PAGE). Made on first use, by the invocations that read the catalog.
+ */
+export function catalogReader(): SMSClient {
+  catalogClient ??= new SMSClient({
+    endpoint: process.env.AWS_ENDPOINT_URL_SMS ?? process.env.AWS_ENDPOINT_URL,
+    retryStrategy: new UntilDeadlineRetryStrategy(CATALOG_PAGE, FAILED),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 20000 }),
+  });
+  return catalogClient;
+}
 
 /** An SMS command, such as a GetReplicationJobsCommand. */
 export type SmsCommand<I extends ServiceInputTypes, O extends ServiceOutputTypes> =

@@ -11,6 +11,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
+import { CatalogReads } from './private/catalog-read';
 import { cfnText } from './private/cfn-text';
 import { validationError } from './private/errors';
 import { acknowledge } from './private/nag';
@@ -202,6 +203,7 @@ export class ReplicationJobProvider extends Construct {
   private readonly passRole: iam.PolicyStatement;
   private readonly passedRoles = new Set<string>();
   private resolvesServers = false;
+  private catalogReads?: CatalogReads;
   /** How the provider came to be, for the error of a late `configure`. */
   private readonly origin: string;
 
@@ -383,6 +385,18 @@ export class ReplicationJobProvider extends Construct {
     this.resolvesServers = true;
     // SMS has no resource-level permissions: these actions only accept "*".
     this._document.addStatements(new iam.PolicyStatement({ actions: ['sms:GetServers', 'sms:ImportServerCatalog'], resources: ['*'] }));
+  }
+
+  /**
+   * The server of a job named by its VM, as the stack's read of the catalog finds it (the job's CatalogServerId
+   * property): one read for every 50 such jobs, made with the first (private/catalog-read.ts).
+   *
+   * @internal
+   */
+  public _catalogServerOf(job: Construct, vmName: string, vmManagerName: string | undefined): string {
+    this._allowServerResolution();
+    this.catalogReads ??= new CatalogReads(this, this._serviceToken, this._jobDependency);
+    return this.catalogReads.serverOf(job, vmName, vmManagerName);
   }
 
   /**

@@ -288,9 +288,6 @@ export class ReplicationJob extends ReplicationJobBase {
     claimVmSelector(this, server);
 
     const provider = ReplicationJobProvider._of(this);
-    if (server.vmName !== undefined) {
-      provider._allowServerResolution();
-    }
     if (props.role) {
       provider._allowPassRole(props.role);
     }
@@ -316,6 +313,9 @@ export class ReplicationJob extends ReplicationJobBase {
         ServerId: server.serverId,
         VmName: server.vmName,
         VmManagerName: server.vmManagerName,
+        // The server the stack's read of the catalog found for the VM: one read for the stack's VM-named jobs, not one
+        // each (lambda/catalog-read.ts).
+        CatalogServerId: server.vmName !== undefined ? provider._catalogServerOf(this, server.vmName, server.vmManagerName) : undefined,
         SeedReplicationTime: props.seedReplicationTime?.toISOString(),
         Frequency: props.frequency?.toHours(),
         RunOnce: props.runOnce,

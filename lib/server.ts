@@ -18,9 +18,10 @@ export interface VmNameOptions {
  * The server a ReplicationJob replicates: an SMS server id, or a VM the provider finds in the SMS server catalog at
  * deploy time.
  *
- * A VM selector (a server named by its VM) is resolved by the stack's provider when the job is created, or when the
- * selector changes: it reads the catalog (GetServers, every page), importing it first (ImportServerCatalog) when it is
- * not available, and fails the deployment, before anything is written to SMS, unless exactly one server matches.
+ * A VM selector (a server named by its VM) is resolved when the job is created, or when the selector changes: the
+ * stack reads the catalog once for all its VM-named jobs (GetServers, every page; one `Custom::SmsServerCatalog` for
+ * every 50 jobs, created before them), importing it first (ImportServerCatalog) when it is not available, and the job
+ * fails, before anything is written to SMS, unless exactly one server matches.
  *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';

@@ -113,3 +113,45 @@ test('a serverId that does not look like an SMS server id warns, pointing at Sms
     '[ack: cdk-sms-replication-job:serverIdNotSmsId]',
   ]);
 });
+
+describe('issue 34: one read of the server catalog for every 50 VM-named jobs', () => {
+  function stackOf(vmNamed: number, idNamed = 0): Stack {
+    const stack = newStack();
+    for (let i = 0; i < vmNamed; i++) new ReplicationJob(stack, `Vm${i}`, { server: SmsServer.fromVmName(`vm-${i}`), seedReplicationTime: seed });
+    for (let i = 0; i < idNamed; i++) new ReplicationJob(stack, `Id${i}`, { serverId: `s-${(0x1000 + i).toString(16).padStart(8, '0')}`, seedReplicationTime: seed });
+    return stack;
+  }
+
+  test('51 VM-named jobs: two reads, of 50 and 1, each job\'s CatalogServerId an attribute of its read named after the job\'s path', () => {
+    const template = Template.fromStack(stackOf(51, 3));
+    const reads = template.findResources('Custom::SmsServerCatalog');
+    const readIds = Object.keys(reads);
+    expect(readIds).toHaveLength(2);
+    expect(readIds.map((id) => Object.keys(reads[id].Properties.Servers).length).sort()).toEqual([1, 50]);
+    const jobs = template.findResources('Custom::SmsReplicationJob');
+    const vmJobs = Object.values(jobs).filter((j: any) => j.Properties.VmName !== undefined) as any[];
+    expect(vmJobs).toHaveLength(51);
+    const names = new Set<string>();
+    for (const job of vmJobs) {
+      const [readId, attribute] = job.Properties.CatalogServerId['Fn::GetAtt'];
+      expect(reads[readId].Properties.Servers[attribute]).toEqual({ VmName: job.Properties.VmName });
+      expect(attribute).toMatch(/^S[0-9a-f]{8}$/);
+      names.add(attribute);
+    }
+    expect(names.size).toBe(51);
+    // A job named by id has no such property.
+    expect(Object.values(jobs).filter((j: any) => j.Properties.ServerId !== undefined).every((j: any) => j.Properties.CatalogServerId === undefined)).toBe(true);
+    // Every read goes after the provider's function, as a job does.
+    for (const read of Object.values(reads) as any[]) {
+      expect(read.Properties.ServiceToken).toEqual(vmJobs[0].Properties.ServiceToken);
+      expect(read.DependsOn).toEqual(vmJobs[0].DependsOn);
+    }
+  });
+
+  test('a job keeps its attribute when others are added or removed, and a stack without VM names has no read', () => {
+    const attributeOf = (stack: Stack, id: string) => Template.fromStack(stack).toJSON().Resources[
+      Object.keys(Template.fromStack(stack).findResources('Custom::SmsReplicationJob')).find((l) => l.startsWith(id))!].Properties.CatalogServerId['Fn::GetAtt'][1];
+    expect(attributeOf(stackOf(3), 'Vm2')).toBe(attributeOf(stackOf(40), 'Vm2'));
+    expect(Template.fromStack(stackOf(0, 3)).findResources('Custom::SmsServerCatalog')).toEqual({});
+  });
+});

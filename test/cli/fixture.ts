@@ -43,6 +43,7 @@ export async function deploy(stack: Stack, emulator: SmsEmulator, how: 'handler'
   const driver = await CfnDriver.start({ stack, emulator });
   const jobIds: Record<string, string> = {};
   for (const logicalId of driver.logicalIds) {
+    await driver.createDependencies(logicalId);
     const properties = driver.propertiesOf(logicalId);
     if (how === 'handler') {
       // A server named by its VM (VmName) is the test's to put in the catalog.

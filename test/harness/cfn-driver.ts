@@ -21,6 +21,8 @@ import { testTls } from './tls';
  */
 
 export const RESOURCE_TYPE = 'Custom::SmsReplicationJob';
+/** The stack's reads of the server catalog, for VM-named jobs (lambda/catalog-read.ts). */
+export const CATALOG_READ_TYPE = 'Custom::SmsServerCatalog';
 export const REGION = 'us-west-2';
 export const ACCOUNT = '123456789012';
 /** CloudFormation rejects a response body larger than this. */
@@ -129,6 +131,8 @@ interface ResourceState {
   properties?: Record<string, unknown>;
   /** Whether the resource exists in the stack: created successfully and not deleted since. */
   exists: boolean;
+  /** The Data of the last SUCCESS answer of a Create or Update: what Fn::GetAtt of the resource reads. */
+  data?: Record<string, unknown>;
   /** The last Update sent, for its rollback. */
   lastUpdate?: { oldProperties: Record<string, unknown>; newProperties: Record<string, unknown>; oldPhysicalId: string; result: CfnResult };
   /** A physical id replaced by an Update, which CloudFormation deletes in the cleanup phase. */
@@ -256,12 +260,31 @@ export class CfnDriver {
   /** Sends Create with the template's properties, optionally changed (undefined removes a property). */
   async create(target: string | IConstruct = this.only(), changes: Record<string, unknown> = {}): Promise<CfnResult> {
     const logicalId = this.logicalIdOf(target);
+    await this.createDependencies(logicalId);
     const properties = this.propertiesOf(logicalId, changes);
     this.stackStatus = this.forwardStatus();
     const result = await this.invoke(this.event('Create', logicalId, properties));
     // Whatever the outcome, CloudFormation remembers the physical id: a failed Create's rollback Delete carries it.
-    this.states.set(logicalId, { physicalId: result.physicalResourceId, properties, exists: result.status === 'SUCCESS' });
+    this.states.set(logicalId, { physicalId: result.physicalResourceId, properties, exists: result.status === 'SUCCESS', data: result.data });
     return result;
+  }
+
+  /** Logical ids of the template's reads of the server catalog (Custom::SmsServerCatalog). */
+  catalogReadIds(): string[] {
+    return Object.entries<any>(this.template.Resources ?? {}).filter(([, r]) => r.Type === CATALOG_READ_TYPE).map(([id]) => id);
+  }
+
+  /**
+   * Creates, as CloudFormation does before a resource that reads their attributes, each read of the server catalog
+   * that the resource's properties name (Fn::GetAtt) and that does not exist yet. Throws if one fails: it never should.
+   */
+  async createDependencies(target: string | IConstruct): Promise<void> {
+    const logicalId = this.logicalIdOf(target);
+    for (const id of getAttTargets(this.template.Resources[logicalId].Properties)) {
+      if (this.template.Resources[id]?.Type !== CATALOG_READ_TYPE || this.states.get(id)?.exists) continue;
+      const result = await this.create(id);
+      if (result.status !== 'SUCCESS') throw new Error(`the read of the server catalog ${id} failed: ${result.reason}`);
+    }
   }
 
   /**
@@ -271,13 +294,14 @@ export class CfnDriver {
    */
   async createDelivered(times: number, target: string | IConstruct = this.only(), changes: Record<string, unknown> = {}): Promise<CfnResult[]> {
     const logicalId = this.logicalIdOf(target);
+    await this.createDependencies(logicalId);
     const properties = this.propertiesOf(logicalId, changes);
     const event = this.event('Create', logicalId, properties);
     this.stackStatus = this.forwardStatus();
     const results = await Promise.all(Array.from({ length: times }, (_, i) => this.invoke(event, i > 0)));
     const first = this.putsFor(event).find((p) => p.answered === 200 && p.violations.length === 0);
     const body = first ? JSON.parse(first.body) : undefined;
-    this.states.set(logicalId, { physicalId: body?.PhysicalResourceId, properties, exists: body?.Status === 'SUCCESS' });
+    this.states.set(logicalId, { physicalId: body?.PhysicalResourceId, properties, exists: body?.Status === 'SUCCESS', data: body?.Data });
     return results;
   }
 
@@ -342,6 +366,7 @@ export class CfnDriver {
    */
   async cancelCreate(target: string | IConstruct = this.only(), options: CancelOptions & { changes?: Record<string, unknown> }): Promise<Cancelled> {
     const logicalId = this.logicalIdOf(target);
+    await this.createDependencies(logicalId);
     const properties = this.propertiesOf(logicalId, options.changes ?? {});
     const creating = this.forwardStatus();
     this.stackStatus = creating;
@@ -446,7 +471,7 @@ export class CfnDriver {
 
   /** The resources that exist in the stack, with the properties CloudFormation last sent for them. */
   liveResources(): Array<{ logicalId: string; physicalId: string; properties: Record<string, unknown> }> {
-    return [...this.states.entries()].filter(([, s]) => s.exists)
+    return [...this.states.entries()].filter(([id, s]) => s.exists && this.template.Resources[id]?.Type !== CATALOG_READ_TYPE)
       .map(([logicalId, s]) => ({ logicalId, physicalId: s.physicalId!, properties: s.properties! }));
   }
 
@@ -607,6 +632,7 @@ export class CfnDriver {
       }
       state.physicalId = result.physicalResourceId;
       state.properties = newProperties;
+      state.data = result.data;
     }
     return result;
   }
@@ -883,6 +909,14 @@ export class CfnDriver {
   private getAtt(logicalId: string, attribute: string): unknown {
     const resource = this.template.Resources?.[logicalId];
     if (!resource) throw new Error(`Fn::GetAtt of unknown ${logicalId}`);
+    if (resource.Type.startsWith('Custom::')) {
+      // CloudFormation reads a custom resource's attributes from the Data of its last answer, and fails the reader
+      // ("Vendor response doesn't contain <attribute> key") when it lacks one.
+      const state = this.states.get(logicalId);
+      if (!state?.exists) throw new Error(`Fn::GetAtt of ${logicalId}.${attribute}: ${logicalId} does not exist (create it first: createDependencies)`);
+      if (typeof state.data?.[attribute] !== 'string') throw new Error(`Vendor response doesn't contain ${attribute} key in object ${logicalId}`);
+      return state.data[attribute];
+    }
     if (attribute !== 'Arn') throw new Error(`the driver cannot resolve ${logicalId}.${attribute}`);
     switch (resource.Type) {
       case 'AWS::KMS::Key': return `arn:aws:kms:${REGION}:${ACCOUNT}:key/${uuidOf(logicalId)}`;
@@ -956,4 +990,13 @@ export function madeUpPhysicalId(stackName: string, logicalId: string): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The logical ids that Fn::GetAtt names anywhere in `value`. */
+function getAttTargets(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(getAttTargets);
+  if (value === null || typeof value !== 'object') return [];
+  const obj = value as Record<string, any>;
+  if (Object.keys(obj).length === 1 && Array.isArray(obj['Fn::GetAtt'])) return [String(obj['Fn::GetAtt'][0])];
+  return Object.values(obj).flatMap(getAttTargets);
 }

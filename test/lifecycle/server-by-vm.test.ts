@@ -54,6 +54,10 @@ test('an ambiguous name fails before any write, listing each server with its VM 
   emulator.addServer('s-000000e1', { vmName: 'web-01', vmManagerName: 'vc-east', vmPath: '/East/vm/web-01' });
   emulator.addServer('s-000000a1', { vmName: 'web-01', vmManagerName: 'vc-west', vmPath: '/West/vm/web-01' });
   w = await stackNaming('web-01');
+  // The stack's read of the catalog (lambda/catalog-read.ts) names no server for it, and answers SUCCESS: the job reads
+  // the catalog itself, for its Reason.
+  await w.cfn.createDependencies(w.jobs.Job);
+  expect(w.cfn.propertiesOf(w.jobs.Job).CatalogServerId).toBe('?several');
   const { result, calls } = await smsCallsDuring(emulator, () => w!.cfn.create(w!.jobs.Job));
   expectAnsweredInTime(result);
   expect(result.status).toBe('FAILED');
@@ -127,10 +131,13 @@ test('an import slower than the budget: a clear FAILED in time, and no job', asy
   emulator.addServer('s-0000beef', { vmName: 'web-01' });
   emulator.setCatalogStatus('EXPIRED', { importMs: 600_000 });
   w = await stackNaming('web-01', undefined, 8);
+  // The stack's read of the catalog starts the import, waits what it may, and leaves the server to the job.
+  await w.cfn.createDependencies(w.jobs.Job);
+  expect(w.cfn.propertiesOf(w.jobs.Job).CatalogServerId).toBe('?unread');
   const created = await w.cfn.create(w.jobs.Job);
   expectAnsweredInTime(created);
   expect(created.status).toBe('FAILED');
-  expect(created.reason).toMatch(/^ServerCatalogNotAvailable: The SMS server catalog was still IMPORTING \d+ s after this deployment started its import \(it was EXPIRED before\)/);
+  expect(created.reason).toMatch(/^ServerCatalogNotAvailable: The SMS server catalog was still IMPORTING \d+ s after the provider found it importing/);
   expect(created.reason).toContain('no replication job was made');
   expect(created.reason).toContain('deploy again once GetServers reports serverCatalogStatus AVAILABLE');
   expect(emulator.requestsFor('ImportServerCatalog')).toHaveLength(1);
@@ -220,10 +227,11 @@ test('a Create whose answer was lost and whose look-up failed: its Delete finds 
 describe('issue 33: a consistent read of the catalog, within the budget', () => {
   /** Holds the second GetServers for a second, and changes the catalog while it is held, as an import mid-read would. */
   function changeCatalogBeforePageTwo(change: () => void): void {
+    const before = emulator.requestsFor('GetServers').length;
     emulator.inject('GetServers', { kind: 'delay', ms: 0 }, 1);
     emulator.inject('GetServers', { kind: 'delay', ms: 1000 }, 1);
     const timer = setInterval(() => {
-      if (emulator.requestsFor('GetServers').length >= 2) {
+      if (emulator.requestsFor('GetServers').length >= before + 2) {
         clearInterval(timer);
         change();
       }
@@ -235,6 +243,9 @@ describe('issue 33: a consistent read of the catalog, within the budget', () => 
     fillCatalog(120);
     emulator.addServer('s-000000a1', { vmName: 'app-01', vmManagerName: 'vc-west' });
     w = await stackNaming('app-01');
+    // The stack's read found two servers and left the name to the job, whose own read the catalog changes under.
+    await w.cfn.createDependencies(w.jobs.Job);
+    expect(w.cfn.propertiesOf(w.jobs.Job).CatalogServerId).toBe('?several');
     changeCatalogBeforePageTwo(() => emulator.setCatalogStatus('EXPIRED', { importMs: 500 }));
     const created = await w.cfn.create(w.jobs.Job);
     expectAnsweredInTime(created);
@@ -268,8 +279,12 @@ describe('issue 33: a consistent read of the catalog, within the budget', () => 
   test('an import that would end too late for the write fails in time naming the import, and its id says no job was made', async () => {
     emulator.addServer('s-0000beef', { vmName: 'web-01' });
     // 60 s function: SMS calls until 46 s, a write lease of 10 s; the import ends at 33.5 s, past the 26 s the wait may use.
-    emulator.setCatalogStatus('NOT_IMPORTED', { importMs: 33_500 });
     w = await stackNaming('web-01', undefined, 60);
+    // The stack's read could not read the catalog (refused here): the job imports it and waits.
+    emulator.failNext('GetServers', 'UnauthorizedOperationException');
+    await w.cfn.createDependencies(w.jobs.Job);
+    expect(w.cfn.propertiesOf(w.jobs.Job).CatalogServerId).toBe('?unread');
+    emulator.setCatalogStatus('NOT_IMPORTED', { importMs: 33_500 });
     const created = await w.cfn.create(w.jobs.Job);
     expectAnsweredInTime(created);
     expect(created.status).toBe('FAILED');
