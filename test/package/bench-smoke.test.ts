@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HandlerBench } from '../../bench/handlers';
 import { seedTime } from '../../bench/stacks';
+import { serverMatrix } from '../../bench/server';
 import { OLD, SHIPPED, deployEvents, throttlingMatrix } from '../../bench/throttling';
 
 jest.setTimeout(120_000);
@@ -30,6 +31,26 @@ test('the bench deploys and deletes three jobs with the shipped handler and the 
       for (const run of replacements) {
         expect({ strategy: run.strategy, left: run.jobsLeft, moved: run.jobsOnNewServers }).toEqual({ strategy: run.strategy, left: 3, moved: 3 });
       }
+    } finally {
+      await bench.close();
+    }
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+});
+
+test('bench:server creates and deletes three VM-named jobs through one read of the catalog, and three named by id', async () => {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    const bench = await HandlerBench.start(workDir);
+    try {
+      const runs = await serverMatrix(bench, workDir, () => undefined, [{ jobs: 3, rate: 1000 }], { baseline: false });
+      expect(runs.map((r) => ({ naming: r.naming, created: r.created, deleted: r.deleted, failure: r.failure }))).toEqual([
+        { naming: 'vmName', created: 3, deleted: 3, failure: undefined },
+        { naming: 'serverId', created: 3, deleted: 3, failure: undefined },
+      ]);
+      // One read of the catalog's 20 pages for the three jobs (SMS unthrottled in effect: 1,000 requests a second), none for ids.
+      expect(runs.map((r) => r.getServers)).toEqual([20, 0]);
     } finally {
       await bench.close();
     }
