@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { validationError } from './private/errors';
+import type { SmsServerConfig } from './private/server-selector';
 
 /**
  * Options of a server named by its VM (`SmsServer`): what narrows a VM name that several servers of the catalog share.
@@ -16,7 +17,8 @@ export interface VmNameOptions {
 
 /**
  * The server a ReplicationJob replicates: an SMS server id, or a VM the provider finds in the SMS server catalog at
- * deploy time.
+ * deploy time. Made by its static methods only; what each writes in the template is internal, so that a new kind of
+ * selector is added without a breaking change.
  *
  * A VM selector (a server named by its VM) is resolved when the job is created, or when the selector changes: the
  * stack reads the catalog once for all its VM-named jobs (GetServers, every page; one `Custom::SmsServerCatalog` for
@@ -45,7 +47,7 @@ export class SmsServer {
     if (!Token.isUnresolved(serverId) && serverId.trim() === '') {
       throw validationError('SmsServer.fromServerId: serverId must be the ID of a server in the SMS server catalog (such as s-12345678), got an empty string');
     }
-    return new SmsServer(serverId, undefined, undefined);
+    return new SmsServer({ serverId });
   }
 
   /**
@@ -65,34 +67,19 @@ export class SmsServer {
         throw validationError(`SmsServer.fromVmName: ${name} must be a non-empty VM${name === 'vmName' ? '' : ' manager'} name as GetServers reports it, got an empty string`);
       }
     }
-    return new SmsServer(undefined, vmName, options.vmManagerName);
+    return new SmsServer({ vmName, vmManagerName: options.vmManagerName });
   }
 
-  /**
-   * The server's id, when the server is named by its id.
-   *
-   * @default - none: the server is found by its VM at deploy time
-   */
-  public readonly serverId?: string;
+  private constructor(private readonly config: SmsServerConfig) {}
 
   /**
-   * The VM's name, when the server is found by its VM.
+   * What the selector writes in the job's template: the ServerId property, or the VmName and VmManagerName properties.
+   * A new kind of selector is a new static method and a new field here, with no change to the public API.
    *
-   * @default - none: the server is named by its id
+   * @internal
    */
-  public readonly vmName?: string;
-
-  /**
-   * The VM manager that narrows the VM name.
-   *
-   * @default - any VM manager
-   */
-  public readonly vmManagerName?: string;
-
-  private constructor(serverId: string | undefined, vmName: string | undefined, vmManagerName: string | undefined) {
-    this.serverId = serverId;
-    this.vmName = vmName;
-    this.vmManagerName = vmManagerName;
+  public _render(): SmsServerConfig {
+    return this.config;
   }
 
   /**
@@ -101,9 +88,10 @@ export class SmsServer {
    * @internal
    */
   public _describe(): string {
-    if (this.serverId !== undefined) {
-      return `SmsServer.fromServerId('${this.serverId}')`;
+    const { serverId, vmName, vmManagerName } = this.config;
+    if (serverId !== undefined) {
+      return `SmsServer.fromServerId('${serverId}')`;
     }
-    return `SmsServer.fromVmName('${this.vmName}'${this.vmManagerName === undefined ? '' : `, { vmManagerName: '${this.vmManagerName}' }`})`;
+    return `SmsServer.fromVmName('${vmName}'${vmManagerName === undefined ? '' : `, { vmManagerName: '${vmManagerName}' }`})`;
   }
 }

@@ -4,6 +4,13 @@ import type { SmsServer } from '../server';
 import { serverClaims } from './app-state';
 import { validationError } from './errors';
 
+/** What a selector (`SmsServer`) writes in the job's template: one of the server's id and its VM's name. */
+export interface SmsServerConfig {
+  readonly serverId?: string;
+  readonly vmName?: string;
+  readonly vmManagerName?: string;
+}
+
 /** What the template says of a job's server, from `serverId` or `server`. */
 export interface ServerOfJob {
   /** The ServerId property: the server id, when it is known at synthesis. */
@@ -27,7 +34,8 @@ export function serverOfJob(job: IConstruct, serverId: string | undefined, serve
     throw validationError(`ReplicationJob ${job.node.path}: give exactly one of serverId (such as 's-12345678') and server ` +
       `(such as SmsServer.fromVmName('web-01')), got ${serverId === undefined ? 'neither' : `both: serverId '${serverId}' and server ${server!._describe()}`}`);
   }
-  const id = serverId ?? server!.serverId;
+  const rendered = server?._render() ?? {};
+  const id = serverId ?? rendered.serverId;
   if (id !== undefined) {
     if (!Token.isUnresolved(id) && id.trim() !== '' && !SERVER_ID.test(id)) {
       Annotations.of(job).addWarningV2('cdk-sms-replication-job:serverIdNotSmsId',
@@ -36,7 +44,7 @@ export function serverOfJob(job: IConstruct, serverId: string | undefined, serve
     }
     return { serverId: id, claim: { key: `id|${id}`, what: `serverId ${id}` } };
   }
-  const { vmName, vmManagerName } = server!;
+  const { vmName, vmManagerName } = rendered;
   const literal = !Token.isUnresolved(vmName) && (vmManagerName === undefined || !Token.isUnresolved(vmManagerName));
   return {
     vmName,
