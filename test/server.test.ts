@@ -86,12 +86,24 @@ describe('two jobs with the same literal VM selector', () => {
         'ReplicationJob TestStack/A (same account 123456789012 and region us-west-2)');
   });
 
-  test('in two stacks of one explicit environment fail at synth; in other environments, or narrowed differently, they do not', () => {
+  test('in two stacks of one explicit environment fail at synth; in other environments, or on two VM managers, they do not', () => {
     const app = new App();
     new ReplicationJob(newStack(app, 'One'), 'A', { server: SmsServer.fromVmName('web-01') });
     expect(() => new ReplicationJob(newStack(app, 'Two'), 'B', { server: SmsServer.fromVmName('web-01') })).toThrow(/already replicated by ReplicationJob One\/A/);
     new ReplicationJob(newStack(app, 'Three', { account: '123456789012', region: 'us-gov-west-1' }), 'C', { server: SmsServer.fromVmName('web-01') });
-    new ReplicationJob(newStack(app, 'Four'), 'D', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-west' }) });
+    new ReplicationJob(newStack(app, 'Four'), 'D', { server: SmsServer.fromVmName('web-02', { vmManagerName: 'vc-west' }) });
+    new ReplicationJob(newStack(app, 'Five'), 'E', { server: SmsServer.fromVmName('web-02', { vmManagerName: 'vc-east' }) });
+  });
+
+  test('a name alone beside the same name on a VM manager fails at synth, in either order: both find the one VM of that name', () => {
+    const app = new App();
+    new ReplicationJob(newStack(app, 'One'), 'A', { server: SmsServer.fromVmName('web-01') });
+    expect(() => new ReplicationJob(newStack(app, 'Two'), 'B', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-west' }) }))
+      .toThrow(/SmsServer\.fromVmName\('web-01', \{ vmManagerName: 'vc-west' \}\) names the server of ReplicationJob One\/A .*resolves only when it is unique/);
+    const other = new App();
+    new ReplicationJob(newStack(other, 'One'), 'A', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-west' }) });
+    expect(() => new ReplicationJob(newStack(other, 'Two'), 'B', { server: SmsServer.fromVmName('web-01') }))
+      .toThrow(/server SmsServer\.fromVmName\('web-01'\) names the server of ReplicationJob One\/A/);
   });
 
   test('a token VM name is not guessed at', () => {

@@ -54,10 +54,12 @@ export function serverOfJob(job: IConstruct, serverId: string | undefined, serve
 }
 
 /**
- * Fails synthesis when a second ReplicationJob in the app names its server by the same literal VM selector as another
- * (a server id is claimed by replication-job.ts): both would resolve to one server, SMS allows one job per server, and
- * the second Create would fail at deploy time. Jobs match when they are in the same stack, or in stacks with the same
- * explicit account and region; a token VM name, account or region is not guessed at.
+ * Fails synthesis when a second ReplicationJob in the app names the server another names by a literal VM selector (a
+ * server id is claimed by replication-job.ts): SMS allows one job per server, and the second Create would fail at
+ * deploy time. Two selectors name one server when they are the same, and also when one of them has no VM manager and
+ * the other the same VM name: a name without a VM manager resolves only if it is unique in the catalog, and then the
+ * other selector finds that same VM. Jobs match when they are in the same stack, or in stacks with the same explicit
+ * account and region; a token VM name, account or region is not guessed at.
  */
 export function claimVmSelector(job: IConstruct, server: ServerOfJob): void {
   if (server.vmName === undefined || server.claim.key === '') {
@@ -67,13 +69,19 @@ export function claimVmSelector(job: IConstruct, server: ServerOfJob): void {
   const where = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)
     ? `stack ${stack.node.path}`
     : `account ${stack.account} and region ${stack.region}`;
-  const bySelector = serverClaims(job);
-  const key = `${where}|${server.claim.key}`;
-  const first = bySelector.get(key);
+  const claims = serverClaims(job);
+  const exact = `${where}|${server.claim.key}`;
+  const byName = `${where}|vm-name|${server.vmName}`;
+  const nameOnly = `${where}|vm||${server.vmName}`;
+  // The same selector; else, for a name alone, any selector of that name; for a name and manager, the name alone.
+  const first = claims.get(exact) ?? (server.vmManagerName === undefined ? claims.get(byName) : claims.get(nameOnly));
   if (first !== undefined) {
-    throw validationError(`ReplicationJob ${job.node.path}: ${server.claim.what} is already replicated by ReplicationJob ${first} ` +
-      `(same ${where}), and SMS allows one replication job per server. Remove one of the two, or narrow the selector to ` +
-      'another VM (vmManagerName), or name the server with SmsServer.fromServerId.');
+    const same = claims.get(exact) !== undefined;
+    throw validationError(`ReplicationJob ${job.node.path}: ${server.claim.what} ${same ? 'is already replicated by' : 'names the server of'} ` +
+      `ReplicationJob ${first} (same ${where})${same ? '' : ': a VM name without vmManagerName resolves only when it is unique in the ' +
+      'catalog, and then both selectors find that one VM'}, and SMS allows one replication job per server. Remove one of the two, or ` +
+      'narrow both selectors to different VM managers (vmManagerName), or name the server with SmsServer.fromServerId.', job);
   }
-  bySelector.set(key, job.node.path);
+  claims.set(exact, job.node.path);
+  if (!claims.has(byName)) claims.set(byName, job.node.path);
 }
