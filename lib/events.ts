@@ -1,4 +1,5 @@
 import { aws_events as events } from 'aws-cdk-lib';
+import { AMI_ID_PATH } from './private/sms-events';
 
 /**
  * The fields of SMS's "Server Migration Job State Change" event, for the input of a rule's target.
@@ -42,7 +43,7 @@ export class ReplicationJobEvent {
    * events without an AMI, EventBridge has no value to put in its place.
    */
   public static get amiId(): string {
-    return events.EventField.fromPath('$.detail.ami-id');
+    return events.EventField.fromPath(AMI_ID_PATH);
   }
 
   /** The ID of the replication job (`detail.replication-job-id`), such as `sms-job-0123456789abcdef0`. */

@@ -53,6 +53,15 @@ export interface IReplicationJob extends IResource {
   readonly replicationJobId: string;
 
   /**
+   * Defines an EventBridge rule that matches every event SMS publishes about this job (source `aws.sms`, any
+   * detail-type, `detail.replication-job-id` this job's ID).
+   *
+   * @param id the construct id of the rule, under this job
+   * @param options the rule's target, name, description and any more of its pattern
+   */
+  onEvent(id: string, options?: events.OnEventOptions): events.Rule;
+
+  /**
    * Defines an EventBridge rule that matches every "Server Migration Job State Change" event of this job.
    *
    * @param id the construct id of the rule, under this job

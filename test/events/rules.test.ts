@@ -1,5 +1,5 @@
 import { App, Stack, aws_events as events, aws_sns as sns, aws_events_targets as targets } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IReplicationJob, ReplicationJob, ReplicationJobEvent } from '../../lib';
 import { EventPattern, matchesPattern, valueAtPath } from './event-pattern';
 
@@ -66,7 +66,7 @@ function synth(configure?: (job: IReplicationJob, stack: Stack) => void) {
   const imported = ReplicationJob.fromReplicationJobId(stack, 'Imported', THIS_JOB);
   const made: events.Rule[] = [];
   for (const job of [declared, imported]) {
-    made.push(job.onStateChange('StateChange'), job.onAmiCreated('AmiCreated'));
+    made.push(job.onEvent('AnyEvent'), job.onStateChange('StateChange'), job.onAmiCreated('AmiCreated'));
     configure?.(job, stack);
   }
   const template = Template.fromStack(stack);
@@ -80,17 +80,26 @@ function synth(configure?: (job: IReplicationJob, stack: Stack) => void) {
   return { template, patterns, rules };
 }
 
-test('a declared job and an imported job each make the two rules, under the job', () => {
+test('a declared job and an imported job each make the three rules, under the job', () => {
   const { patterns } = synth();
   expect([...patterns.keys()].sort()).toEqual([
-    'Migration/Db/AmiCreated', 'Migration/Db/StateChange', 'Migration/Imported/AmiCreated', 'Migration/Imported/StateChange',
+    'Migration/Db/AmiCreated', 'Migration/Db/AnyEvent', 'Migration/Db/StateChange',
+    'Migration/Imported/AmiCreated', 'Migration/Imported/AnyEvent', 'Migration/Imported/StateChange',
   ]);
 });
 
 describe.each(['Db', 'Imported'])('the rules of the %s job', (job) => {
   const { patterns } = synth();
+  const anyEvent = patterns.get(`Migration/${job}/AnyEvent`)!;
   const stateChange = patterns.get(`Migration/${job}/StateChange`)!;
   const amiCreated = patterns.get(`Migration/${job}/AmiCreated`)!;
+
+  test('onEvent matches every SMS event of this job, of any detail-type, and no other job\'s or other source\'s', () => {
+    expect(matchesPattern(anyEvent, smsEvent(THIS_JOB))).toBe(true);
+    expect(matchesPattern(anyEvent, smsEvent(THIS_JOB, { ami: true, detailType: 'Server Migration Job Deleted' }))).toBe(true);
+    expect(matchesPattern(anyEvent, smsEvent(OTHER_JOB))).toBe(false);
+    expect(matchesPattern(anyEvent, smsEvent(THIS_JOB, { source: 'aws.mgn' }))).toBe(false);
+  });
 
   test('onStateChange matches every state change of this job, with or without an AMI', () => {
     expect(matchesPattern(stateChange, smsEvent(THIS_JOB))).toBe(true);
@@ -114,6 +123,31 @@ describe.each(['Db', 'Imported'])('the rules of the %s job', (job) => {
       expect(matchesPattern(pattern, smsEvent(THIS_JOB, { ami: true, source: 'aws.mgn' }))).toBe(false);
       expect(matchesPattern(pattern, smsEvent(THIS_JOB, { ami: true, detailType: 'Server Migration Job Deleted' }))).toBe(false);
     }
+  });
+});
+
+describe('a target that reads ReplicationJobEvent.amiId', () => {
+  function warnings(make: (job: IReplicationJob) => events.Rule): string[] {
+    const stack = new Stack(new App(), 'Migration', { env: { account: '123456789012', region: 'us-west-2' } });
+    const job = ReplicationJob.fromReplicationJobId(stack, 'Imported', THIS_JOB);
+    const rule = make(job);
+    rule.addTarget(new targets.SnsTopic(sns.Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:us-west-2:123456789012:t'), {
+      message: events.RuleTargetInput.fromObject({ ami: ReplicationJobEvent.amiId }),
+    }));
+    return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('amiIdNotInEvents')).map((w) => String(w.entry.data));
+  }
+
+  test('in an onStateChange or onEvent rule, warns at synth that events without an AMI have none', () => {
+    for (const make of [(j: IReplicationJob) => j.onStateChange('Rule'), (j: IReplicationJob) => j.onEvent('Rule')]) {
+      const [warning, ...more] = warnings(make);
+      expect(more).toEqual([]);
+      expect(warning).toMatch(/A target of rule Migration\/Imported\/Rule reads ReplicationJobEvent\.amiId \(\$\.detail\.ami-id\), but the rule also matches events that carry no AMI.*onAmiCreated/);
+    }
+  });
+
+  test('in an onAmiCreated rule, or a rule whose own pattern requires the field, does not', () => {
+    expect(warnings((j) => j.onAmiCreated('Rule'))).toEqual([]);
+    expect(warnings((j) => j.onStateChange('Rule', { eventPattern: { detail: { 'ami-id': events.Match.exists() } } }))).toEqual([]);
   });
 });
 
