@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import {
   Annotations,
+  Lazy,
   Duration,
   Stack,
   Token,
@@ -10,7 +11,7 @@ import {
   aws_logs as logs,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { Construct, IDependable } from 'constructs';
+import { Construct, Dependable, IConstruct, IDependable } from 'constructs';
 import { CatalogReads } from './private/catalog-read';
 import { cfnText } from './private/cfn-text';
 import { validationError } from './private/errors';
@@ -120,8 +121,8 @@ export interface ReplicationJobProviderProps {
  * The one Lambda function per stack that serves every `Custom::SmsReplicationJob` in it, with its role, one policy
  * and a log group. Built from L2 constructs so that Aspects, permission boundaries and cdk-nag see it.
  *
- * The first ReplicationJob of a stack creates it with default settings. To choose its role, VPC or log group, call
- * its configure method before the stack's first ReplicationJob.
+ * The first ReplicationJob of a stack creates it with default settings (`ReplicationJobProvider.of` returns it). To
+ * choose its role, VPC or log group, call its configure method, before or after the stack's ReplicationJobs.
  *
  * @example
  * import { App, Duration, Stack, aws_sqs as sqs } from 'aws-cdk-lib';
@@ -139,8 +140,10 @@ export class ReplicationJobProvider extends Construct {
   /**
    * Sets up the provider of the scope's stack, with your role, VPC or log group.
    *
-   * Call it once per stack, before the stack's first ReplicationJob: the provider is shared by every job of the
-   * stack, and the first job creates it. Its construct path and logical ids are the default provider's, so adding
+   * Call it once per stack, before or after the stack's ReplicationJobs: the provider is shared by every job of the
+   * stack, and the settings apply to it whatever the order. Calling it again with the same settings returns the same
+   * provider; with other settings, it fails naming both calls. Call it before reading the provider's `handler` (an
+   * escape hatch), which it replaces. Its construct path and logical ids are the default provider's, so adding
    * settings to a deployed stack changes no job's ServiceToken.
    *
    * @param scope any construct of the stack
@@ -148,53 +151,66 @@ export class ReplicationJobProvider extends Construct {
    */
   public static configure(scope: Construct, props: ReplicationJobProviderProps): ReplicationJobProvider {
     const stack = Stack.of(scope);
+    const site = callSite(scope);
     const existing = stack.node.tryFindChild(PROVIDER_ID) as ReplicationJobProvider | undefined;
-    if (existing) {
-      throw validationError(`ReplicationJobProvider.configure: the provider of stack ${stack.node.path} exists already, ` +
-        `${existing.origin}; configure it once, before the stack's first ReplicationJob`);
+    if (!existing) {
+      const provider = new ReplicationJobProvider(stack);
+      provider.build(props, site);
+      return provider;
     }
-    return new ReplicationJobProvider(stack, props, `configured at ${scope.node.path}`);
+    if (existing.configuredAt !== undefined) {
+      const differ = differentSettings(existing.settings, props);
+      if (differ.length === 0) {
+        return existing;
+      }
+      throw validationError(`ReplicationJobProvider.configure at ${site}: the provider of stack ${stack.node.path} was configured at ` +
+        `${existing.configuredAt} with other settings (${differ.join(', ')}); configure it once, or again with the same settings`, scope);
+    }
+    if (existing.handlerReadAt !== undefined) {
+      throw validationError(`ReplicationJobProvider.configure at ${site}: the provider of stack ${stack.node.path} was used with its ` +
+        `default settings at ${existing.handlerReadAt} (its handler), which this configure would replace; call configure first`, scope);
+    }
+    existing.build(props, site);
+    return existing;
   }
 
   /**
-   * The provider of the stack that holds `scope`: the one `configure` set up, or else a new one with default settings.
-   * ReplicationJob calls it; users call `configure`.
+   * The provider of the stack that holds `scope`: the one `configure` set up, or else the stack's provider with
+   * default settings, created now if the stack has none yet (a later `configure` still applies its settings).
    *
    * @param scope any construct of the stack
-   * @internal
    */
-  public static _of(scope: Construct): ReplicationJobProvider {
+  public static of(scope: Construct): ReplicationJobProvider {
     const stack = Stack.of(scope);
-    return stack.node.tryFindChild(PROVIDER_ID) as ReplicationJobProvider | undefined
-      ?? new ReplicationJobProvider(stack, {}, `created with default settings by ${scope.node.path}`);
+    const existing = stack.node.tryFindChild(PROVIDER_ID) as ReplicationJobProvider | undefined;
+    if (existing) {
+      return existing;
+    }
+    const provider = new ReplicationJobProvider(stack);
+    provider.build({}, undefined);
+    return provider;
   }
 
   /**
-   * The function's ARN: the ServiceToken of every job.
+   * The function's ARN: the ServiceToken of every job, resolved at synthesis to the function the settings made.
    *
    * @internal
    */
   public readonly _serviceToken: string;
 
   /**
-   * The provider's Lambda function, for a setting this library does not offer (an escape hatch): the default child
-   * of its construct node is the `lambda.CfnFunction`.
-   *
-   * Its logical id is every job's ServiceToken: never replace it.
-   */
-  public readonly handler: lambda.Function;
-
-  /**
    * What the provider's role is allowed: the statements of its managed policy, or what an immutable role must already
-   * allow. Jobs add `iam:PassRole` statements to it as they name roles.
+   * allow. Jobs add `iam:PassRole` statements to it as they name roles. Made again when `configure` changes the
+   * settings, with what the jobs added.
    *
    * @internal
    */
-  public readonly _document: iam.PolicyDocument;
+  public _document!: iam.PolicyDocument;
 
   /**
    * What every job depends on: the function's EventInvokeConfig, so that the 5-minute event age is in force before any
-   * job's first event; through it, the function and the managed policy, which the function depends on.
+   * job's first event; through it, the function and the managed policy, which the function depends on. Resolved at
+   * synthesis, to the function the settings made.
    *
    * @internal
    */
@@ -204,12 +220,46 @@ export class ReplicationJobProvider extends Construct {
   private readonly passedRoles = new Set<string>();
   private resolvesServers = false;
   private catalogReads?: CatalogReads;
-  /** How the provider came to be, for the error of a late `configure`. */
-  private readonly origin: string;
+  /** What the settings made: the function, its EventInvokeConfig, and the ids of every child made for them. */
+  private built!: { handler: lambda.Function; eventInvokeConfig: IConstruct; children: string[] };
+  /** The settings, and where `configure` gave them (undefined: the defaults, not configured). */
+  private settings: ReplicationJobProviderProps = {};
+  private configuredAt?: string;
+  /** Where the handler was first read from outside, which a later `configure` must not replace. */
+  private handlerReadAt?: string;
 
-  private constructor(stack: Stack, props: ReplicationJobProviderProps, origin: string) {
+  /**
+   * The provider's Lambda function, for a setting this library does not offer (an escape hatch): the default child
+   * of its construct node is the `lambda.CfnFunction`.
+   *
+   * Its logical id is every job's ServiceToken: never replace it. Call `configure`, if at all, before reading it.
+   */
+  public get handler(): lambda.Function {
+    this.handlerReadAt ??= callSite(this);
+    return this.built.handler;
+  }
+
+  private constructor(stack: Stack) {
     super(stack, PROVIDER_ID);
-    this.origin = origin;
+    this.passRole = new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      // Service principals are <service>.amazonaws.com in every partition, aws-cn and aws-us-gov included.
+      conditions: { StringEquals: { 'iam:PassedToService': 'sms.amazonaws.com' } },
+    });
+    this._serviceToken = Lazy.string({ produce: () => this.built.handler.functionArn });
+    const self = this;
+    this._jobDependency = new (class implements IDependable {
+      constructor() {
+        Dependable.implement(this, { get dependencyRoots() { return [self.built.eventInvokeConfig]; } });
+      }
+    })();
+  }
+
+  /**
+   * Makes the function, its role, policy and log group for `props`, replacing what earlier settings made (the
+   * defaults, made before `configure`); the jobs' ServiceToken and dependency resolve to what this makes.
+   */
+  private build(props: ReplicationJobProviderProps, configuredAt: string | undefined): void {
     const withoutVpc = [props.vpcSubnets && 'vpcSubnets', props.securityGroups?.length && 'securityGroups'].filter(Boolean);
     if (!props.vpc && withoutVpc.length > 0) {
       throw validationError(`ReplicationJobProvider.configure: ${withoutVpc.join(' and ')} given without vpc; they place the function in a VPC, so give vpc too, or leave them out`);
@@ -218,6 +268,14 @@ export class ReplicationJobProvider extends Construct {
     if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
       throw validationError(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs, or leave it out`);
     }
+
+    for (const id of this.built?.children ?? []) {
+      this.node.tryRemoveChild(id);
+    }
+    const before = new Set(this.node.children.map((c) => c.node.id));
+    this.settings = props;
+    this.configuredAt = configuredAt;
+    const stack = Stack.of(this);
 
     const logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.THREE_MONTHS });
     const role = props.role ?? new iam.Role(this, 'ServiceRole', {
@@ -258,12 +316,14 @@ export class ReplicationJobProvider extends Construct {
         this._document.addStatements(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [dlq.encryptionMasterKey.keyArn] }));
       }
     }
-    // Roles are added as jobs name them; the statement joins the document with the first one.
-    this.passRole = new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      // Service principals are <service>.amazonaws.com in every partition, aws-cn and aws-us-gov included.
-      conditions: { StringEquals: { 'iam:PassedToService': 'sms.amazonaws.com' } },
-    });
+    // Roles are added as jobs name them; the statement joins the document with the first one. What jobs added before
+    // this build joins it now.
+    if (this.passedRoles.size > 0) {
+      this._document.addStatements(this.passRole);
+    }
+    if (this.resolvesServers) {
+      this._document.addStatements(serverResolution());
+    }
 
     // A customer managed policy, not an inline one (the compliance packs' IAMNoInlinePolicy): CloudFormation names it
     // uniquely per stack, so stacks that share a role each attach their own, and deleting one leaves the others. It
@@ -304,13 +364,11 @@ export class ReplicationJobProvider extends Construct {
     if (policy) {
       handler.node.addDependency(policy);
     }
-    this.handler = handler;
-    this._serviceToken = handler.functionArn;
     // Every job depends on the EventInvokeConfig, so that the 5-minute event age is in force before any job's first
     // event (without it, Lambda's default, 6 hours and 2 retries, applies to the events of a first deployment); it
     // depends on the function, which depends on the policy: no job is created before the provider may call SMS.
     const eventInvokeConfig = handler.node.findChild('EventInvokeConfig');
-    this._jobDependency = eventInvokeConfig;
+    this.built = { handler, eventInvokeConfig, children: this.node.children.map((c) => c.node.id).filter((id) => !before.has(id)) };
 
     if (!policy) {
       // Listed at synthesis, when every job has added the roles it passes.
@@ -383,8 +441,7 @@ export class ReplicationJobProvider extends Construct {
       return;
     }
     this.resolvesServers = true;
-    // SMS has no resource-level permissions: these actions only accept "*".
-    this._document.addStatements(new iam.PolicyStatement({ actions: ['sms:GetServers', 'sms:ImportServerCatalog'], resources: ['*'] }));
+    this._document.addStatements(serverResolution());
   }
 
   /**
@@ -418,6 +475,37 @@ export class ReplicationJobProvider extends Construct {
     this.passedRoles.add(key);
     this.passRole.addResources(role.roleArn);
   }
+}
+
+/** What reading and importing the server catalog takes. SMS has no resource-level permissions: these only accept "*". */
+function serverResolution(): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['sms:GetServers', 'sms:ImportServerCatalog'], resources: ['*'] });
+}
+
+/** Settings that differ between two `configure` calls: a value not the same object (arrays and objects by element). */
+function differentSettings(a: ReplicationJobProviderProps, b: ReplicationJobProviderProps): string[] {
+  const same = (x: unknown, y: unknown): boolean => {
+    if (x === y) return true;
+    if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => same(v, y[i]));
+    if (x && y && typeof x === 'object' && typeof y === 'object' && Object.getPrototypeOf(x) === Object.prototype && Object.getPrototypeOf(y) === Object.prototype) {
+      const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+      return [...keys].every((k) => same((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]));
+    }
+    return false;
+  };
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof ReplicationJobProviderProps>;
+  return [...keys].filter((k) => !same(a[k], b[k]));
+}
+
+/**
+ * Where a call came from, for errors that name two calls: the construct's path, and the first frame of the stack
+ * outside this library and Node.js's internals (file and line), when there is one.
+ */
+function callSite(scope: IConstruct): string {
+  const frames = (new Error().stack ?? '').split('\n').slice(1).map((line) => line.trim());
+  const outside = frames.find((line) => !line.includes(__dirname) && !line.includes('node:internal') && !line.includes('node_modules'));
+  const location = outside ? /\(?([^()\s]+:\d+:\d+)\)?$/.exec(outside)?.[1] : undefined;
+  return `${scope.node.path}${location ? ` (${location})` : ''}`;
 }
 
 /** The rule ids of the three compliance packs (NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1) for one rule name. */

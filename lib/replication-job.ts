@@ -296,7 +296,7 @@ export class ReplicationJob extends ReplicationJobBase {
     }
     claimVmSelector(this, server);
 
-    const provider = ReplicationJobProvider._of(this);
+    const provider = ReplicationJobProvider.of(this);
     if (props.role) {
       provider._allowPassRole(props.role);
     }

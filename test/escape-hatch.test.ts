@@ -63,10 +63,10 @@ describe('errors and state as aws-cdk-lib users know them', () => {
       new ReplicationJob(s, 'First', { serverId: 's-1' });
       new ReplicationJob(s, 'Second', { serverId: 's-1' });
     }, undefined],
-    ['a late configure', (s: Stack) => {
-      new ReplicationJob(s, 'First', { serverId: 's-1' });
+    ['a second configure with other settings', (s: Stack) => {
       ReplicationJobProvider.configure(s, {});
-    }, undefined],
+      ReplicationJobProvider.configure(s, { reservedConcurrentExecutions: 2 });
+    }, 'Errors'],
   ])('%s fails with an error that Errors.isValidationError recognises', (_, make, path) => {
     const stack = new Stack(new App(), 'Errors');
     const error = thrown(() => make(stack)) as Error & { constructPath?: string };

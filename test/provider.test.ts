@@ -3,7 +3,7 @@ import * as cdk from 'aws-cdk-lib';
 import { App, Stack, aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
-import { ReplicationJob, ReplicationJobProvider, ReplicationJobProviderProps } from '../lib';
+import { ReplicationJob, ReplicationJobProvider, ReplicationJobProviderProps, SmsServer } from '../lib';
 import { cfnText } from '../lib/private/cfn-text';
 import { importedVpc } from './locked-down';
 
@@ -39,18 +39,55 @@ function warnings(stack: Stack): string[] {
 }
 
 describe('configure', () => {
-  test('after a ReplicationJob of the stack exists, it fails, naming the job that created the provider', () => {
+  /** A stack with two jobs, one passing a role and one named by its VM, and `settings` given before or after them. */
+  function configuredStack(order: 'before' | 'after', settings: (stack: Stack) => ReplicationJobProviderProps): Stack {
     const stack = newStack();
-    new ReplicationJob(stack, 'First', { serverId: 's-1', seedReplicationTime: SEED });
-    expect(() => ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) })).toThrow(
-      'ReplicationJobProvider.configure: the provider of stack Locked exists already, created with default settings by Locked/First; configure it once, before the stack\'s first ReplicationJob');
+    if (order === 'before') ReplicationJobProvider.configure(stack, settings(stack));
+    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
+    new ReplicationJob(stack, 'B', { server: SmsServer.fromVmName('web-01'), seedReplicationTime: SEED });
+    if (order === 'after') ReplicationJobProvider.configure(stack, settings(stack));
+    return stack;
+  }
+
+  test.each([
+    ['a log group and reserved concurrency', (stack: Stack) => ({ logGroup: namedLogGroup(stack), reservedConcurrentExecutions: 5 })],
+    ['a VPC and a dead-letter queue', (stack: Stack) => ({ vpc: importedVpc(stack), deadLetterQueue: new sqs.Queue(stack, 'Dlq') })],
+    ['a role that takes no policies', (stack: Stack) => ({ role: immutableRole(stack) })],
+  ])('after the stack\'s jobs, with %s, makes the very template configure before them makes', (_, settings) => {
+    const after = configuredStack('after', settings);
+    const before = configuredStack('before', settings);
+    expect(Template.fromStack(after).toJSON()).toEqual(Template.fromStack(before).toJSON());
+    expect(warnings(after)).toEqual(warnings(before));
+    // What the jobs added before configure (iam:PassRole, the server catalog's actions) is in the policy or the warning.
+    expect(JSON.stringify(Template.fromStack(after).toJSON()) + warnings(after).join()).toMatch(/iam:PassRole[\s\S]*sms:GetServers|sms:GetServers[\s\S]*iam:PassRole/);
   });
 
-  test('twice in a stack, it fails, naming where it was configured', () => {
+  test('of() before configure, from any scope, is the provider configure then sets up', () => {
     const stack = newStack();
-    ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) });
+    const early = ReplicationJobProvider.of(new Construct(stack, 'Deep'));
+    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    const configured = ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) });
+    expect(configured).toBe(early);
+    expect(ReplicationJobProvider.of(stack)).toBe(configured);
+    expect(functionOf(Template.fromStack(stack)).properties.LoggingConfig.LogGroup).toBe('/locked-down/sms-provider');
+    Template.fromStack(stack).resourceCountIs('AWS::Logs::LogGroup', 0);
+  });
+
+  test('again with the same settings returns the provider; with other settings it fails, naming both calls', () => {
+    const stack = newStack();
+    const logGroup = namedLogGroup(stack);
+    const first = ReplicationJobProvider.configure(stack, { logGroup, reservedConcurrentExecutions: 5 });
+    expect(ReplicationJobProvider.configure(new Construct(stack, 'Elsewhere'), { reservedConcurrentExecutions: 5, logGroup })).toBe(first);
+    expect(() => ReplicationJobProvider.configure(new Construct(stack, 'Other'), { logGroup, reservedConcurrentExecutions: 6 })).toThrow(
+      /^ReplicationJobProvider\.configure at Locked\/Other \(.*provider\.test\.ts:\d+:\d+\): the provider of stack Locked was configured at Locked \(.*provider\.test\.ts:\d+:\d+\) with other settings \(reservedConcurrentExecutions\); configure it once, or again with the same settings$/);
+  });
+
+  test('after the provider\'s handler was read, it fails, naming where: the handler it would replace is in use', () => {
+    const stack = newStack();
+    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    void ReplicationJobProvider.of(stack).handler;
     expect(() => ReplicationJobProvider.configure(stack, {})).toThrow(
-      'the provider of stack Locked exists already, configured at Locked; configure it once');
+      /^ReplicationJobProvider\.configure at Locked \(.*\): the provider of stack Locked was used with its default settings at Locked\/SmsReplicationJobProvider \(.*provider\.test\.ts:\d+:\d+\) \(its handler\), which this configure would replace; call configure first$/);
   });
 
   test('subnets or security groups without a VPC fail, naming them', () => {
