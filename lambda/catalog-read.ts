@@ -8,8 +8,9 @@
  * It is an accelerator, never a gate: it writes nothing to SMS but the catalog's import, and it answers SUCCESS on every
  * path. A server it cannot name (no match, several, a catalog it could not read in time) it answers as `?` and a
  * reason; a job that needs that server then reads the catalog itself (server.ts), and fails with its own Reason
- * where it must. So a stack whose jobs need no server (their selectors unchanged) never fails for the catalog, and a
- * rollback never waits for it.
+ * where it must. So a stack whose jobs need no server (their selectors unchanged) never fails for the catalog. A job
+ * whose answer changes gets an Update that changes nothing it holds, which server.ts answers without a write or the
+ * catalog. CloudFormation rolls the read back after its jobs, and then it neither imports nor waits.
  *
  * Properties: `Servers`, an object of attribute name to `{ VmName, VmManagerName? }`. Attributes: one per name of the
  * new properties and, in an Update, of the old ones (so that every Fn::GetAtt of either template resolves): the

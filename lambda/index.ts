@@ -105,6 +105,9 @@ function dispatch(resolved: ResolvedEvent, plan: Plan, invocation: Invocation): 
     case 'Create':
       return createOrAdopt(decodeProperties(event.ResourceProperties), marker, invocation);
     case 'Update':
+      if (resolved.nothingToDo) {
+        return Promise.resolve(event.PhysicalResourceId);
+      }
       return onUpdate(event, marker, invocation, { rollingBack: plan.rollingBack === true, replacing: resolved.replacing, strayToken: resolved.strayToken });
     case 'Delete':
       return onDelete(event, marker.owner, invocation);

@@ -8,7 +8,7 @@
  * for within the invocation's budget.
  */
 import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Server } from '@aws-sdk/client-sms';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
 import { NoJobMadeError, RefusedError } from './errors';
 import type { Invocation } from './invocation';
 import { hex8, isOwnedBy, ownerOf } from './ownership';
@@ -39,6 +39,11 @@ export interface ResolvedEvent {
    * server no later event can name without the catalog (update.ts deletes it, if the Update failed and left it).
    */
   readonly strayToken?: string;
+  /**
+   * An Update whose properties change nothing the job holds (only CloudFormation's own properties, or CatalogServerId:
+   * the stack's read of the catalog ran again for another job): nothing to write, the physical id answered as it is.
+   */
+  readonly nothingToDo?: boolean;
 }
 
 /** Whether the event is a rollback: the stack's status said so, or it could not be read and the Update is taken as one. */
@@ -153,7 +158,8 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
     if (!selector) {
       return { event };
     }
-    // A Create is of a job new to the stack's template, whose read of the catalog therefore ran in this deployment.
+    // A Create is of a job new to the stack's template, and so to its read of the catalog, which lists it by logical id
+    // and Condition: the read ran in this deployment (but for a retry with rollback disabled, README says).
     const read = serverOfCatalogRead(event.ResourceProperties, selector);
     if (read !== undefined) {
       console.log(JSON.stringify({ message: 'the stack\'s read of the catalog named the server', ...selector, serverId: read }));
@@ -182,6 +188,9 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
   const owner = ownerOf(event.StackId, event.LogicalResourceId);
   const id = parsePhysicalId(event.PhysicalResourceId);
   const jobId = id.kind === 'job' ? id.jobId : undefined;
+  if (selector && oldSelector && sameSelector(selector, oldSelector) && holdsNoChange(event.ResourceProperties, event.OldResourceProperties)) {
+    return nothingHeldChanges(event, selector, jobId, invocation);
+  }
   const job = jobId ? await jobById(invocation, jobId, invocation.budget.work) : undefined;
   const jobServer = job && isLive(job) ? job.serverId : undefined;
   // A change of server choice: of VM selector, or between a VM and a server id.
@@ -242,6 +251,35 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
     },
     serverId,
   };
+}
+
+/**
+ * An Update that changes nothing the job holds (only CloudFormation's own properties, or CatalogServerId: the stack's
+ * read of the catalog ran again for another job, and named this job's VM otherwise, or not at all): nothing is written,
+ * made again or looked up in the catalog, and it never fails, forward or in a rollback (a VM gone from the catalog, a
+ * job deleted outside CloudFormation, SMS throttling). One GetReplicationJobs, within the look-up time, gives the
+ * ServerId attribute; without it, what the stack's read last named for the selector, if anything.
+ */
+async function nothingHeldChanges(event: CloudFormationCustomResourceUpdateEvent, selector: VmSelector, jobId: string | undefined,
+  invocation: Invocation): Promise<ResolvedEvent> {
+  const job = jobId ? await jobById(invocation, jobId, invocation.budget.lookUp).catch((e: Error) => {
+    console.warn(JSON.stringify({ message: 'could not read the job, for its ServerId attribute', replicationJobId: jobId, error: e.message }));
+    return undefined;
+  }) : undefined;
+  const serverId = (job && isLive(job) ? job.serverId : undefined)
+    ?? serverOfCatalogRead(event.ResourceProperties, selector) ?? serverOfCatalogRead(event.OldResourceProperties, selector) ?? '';
+  console.log(JSON.stringify({ message: 'nothing the job holds changes: no write, and the catalog is not read', ...selector, serverId, jobFound: job !== undefined }));
+  return { event, serverId, nothingToDo: true };
+}
+
+/** Properties that are not the job's: CloudFormation's own, and the stack's read of the catalog handed to the provider. */
+const NOT_HELD = ['ServiceToken', 'ServiceTimeout', 'CatalogServerId'];
+
+/** Whether two sets of properties differ only in properties the job does not hold. */
+function holdsNoChange(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
+  const held = (raw: Record<string, unknown> | undefined) => JSON.stringify(Object.entries(raw ?? {}).filter(([key]) => !NOT_HELD.includes(key))
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return held(a) === held(b);
 }
 
 function sameSelector(a: VmSelector, b: VmSelector): boolean {

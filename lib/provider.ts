@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import {
   Annotations,
+  CfnResource,
+  IResolvable,
   Lazy,
   Duration,
   Stack,
@@ -121,8 +123,8 @@ export interface ReplicationJobProviderProps {
  * The one Lambda function per stack that serves every `Custom::SmsReplicationJob` in it, with its role, one policy
  * and a log group. Built from L2 constructs so that Aspects, permission boundaries and cdk-nag see it.
  *
- * The first ReplicationJob of a stack creates it with default settings (`ReplicationJobProvider.of` returns it). To
- * choose its role, VPC or log group, call its configure method, before or after the stack's ReplicationJobs.
+ * The first ReplicationJob of a stack creates it with default settings; its of method returns it. To choose its role,
+ * VPC or log group, call its configure method, before or after the stack's ReplicationJobs.
  *
  * @example
  * import { App, Duration, Stack, aws_sqs as sqs } from 'aws-cdk-lib';
@@ -142,7 +144,7 @@ export class ReplicationJobProvider extends Construct {
    *
    * Call it once per stack, before or after the stack's ReplicationJobs: the provider is shared by every job of the
    * stack, and the settings apply to it whatever the order. Calling it again with the same settings returns the same
-   * provider; with other settings, it fails naming both calls. Call it before reading the provider's `handler` (an
+   * provider; with other settings, it fails naming both calls. Call it before reading the provider's handler (an
    * escape hatch), which it replaces. Its construct path and logical ids are the default provider's, so adding
    * settings to a deployed stack changes no job's ServiceToken.
    *
@@ -175,8 +177,8 @@ export class ReplicationJobProvider extends Construct {
   }
 
   /**
-   * The provider of the stack that holds `scope`: the one `configure` set up, or else the stack's provider with
-   * default settings, created now if the stack has none yet (a later `configure` still applies its settings).
+   * The provider of the stack that holds the given construct: the one the configure method set up, or else the stack's
+   * provider with default settings, made now if the stack has none yet (a later configure still applies its settings).
    *
    * @param scope any construct of the stack
    */
@@ -232,7 +234,7 @@ export class ReplicationJobProvider extends Construct {
    * The provider's Lambda function, for a setting this library does not offer (an escape hatch): the default child
    * of its construct node is the `lambda.CfnFunction`.
    *
-   * Its logical id is every job's ServiceToken: never replace it. Call `configure`, if at all, before reading it.
+   * Its logical id is every job's ServiceToken: never replace it. Configure the provider, if at all, before reading it.
    */
   public get handler(): lambda.Function {
     this.handlerReadAt ??= callSite(this);
@@ -262,11 +264,11 @@ export class ReplicationJobProvider extends Construct {
   private build(props: ReplicationJobProviderProps, configuredAt: string | undefined): void {
     const withoutVpc = [props.vpcSubnets && 'vpcSubnets', props.securityGroups?.length && 'securityGroups'].filter(Boolean);
     if (!props.vpc && withoutVpc.length > 0) {
-      throw validationError(`ReplicationJobProvider.configure: ${withoutVpc.join(' and ')} given without vpc; they place the function in a VPC, so give vpc too, or leave them out`);
+      throw validationError(`ReplicationJobProvider.configure: ${withoutVpc.join(' and ')} given without vpc; they place the function in a VPC, so give vpc too, or leave them out`, this);
     }
     const reserved = props.reservedConcurrentExecutions;
     if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
-      throw validationError(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs, or leave it out`);
+      throw validationError(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs, or leave it out`, this);
     }
 
     for (const id of this.built?.children ?? []) {
@@ -450,7 +452,7 @@ export class ReplicationJobProvider extends Construct {
    *
    * @internal
    */
-  public _catalogServerOf(job: Construct, vmName: string, vmManagerName: string | undefined): string {
+  public _catalogServerOf(job: () => CfnResource, vmName: string, vmManagerName: string | undefined): IResolvable {
     this._allowServerResolution();
     this.catalogReads ??= new CatalogReads(this, this._serviceToken, this._jobDependency);
     return this.catalogReads.serverOf(job, vmName, vmManagerName);

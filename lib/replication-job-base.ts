@@ -22,7 +22,7 @@ export abstract class ReplicationJobBase extends Resource implements IReplicatio
    * Defines an EventBridge rule that matches every event SMS publishes about this job.
    *
    * The rule matches events from source `aws.sms`, of any detail-type, whose `detail.replication-job-id` is this job's
-   * ID; `onStateChange` and `onAmiCreated` narrow it. The options' event pattern is merged into this one.
+   * ID; the state-change and AMI-created rules narrow it. The options' event pattern is merged into this one.
    *
    * @param id the construct id of the rule, under this job
    * @param options the rule's target, name, description and any more of its pattern
@@ -42,7 +42,7 @@ export abstract class ReplicationJobBase extends Resource implements IReplicatio
   /**
    * Defines an EventBridge rule that matches every "Server Migration Job State Change" event of this job.
    *
-   * The job's events (`onEvent`) of that detail-type. `ReplicationJobEvent` has the fields of the event's detail for
+   * The job's events (those of its any-event rule) of that detail-type. `ReplicationJobEvent` has the fields of the event's detail for
    * a target's input. SMS documents no list of the values of `detail.state`, so no rule here matches one: to match a
    * state you have seen in an event, add it to the event pattern of the options (it is merged into this pattern).
    *
@@ -76,7 +76,7 @@ export abstract class ReplicationJobBase extends Resource implements IReplicatio
 
 /**
  * Warns at synthesis when a target of the rule reads `ReplicationJobEvent.amiId` (`$.detail.ami-id`) but the rule's
- * pattern does not require the field (`onAmiCreated` does): in the events without an AMI, EventBridge has nothing to put
+ * pattern does not require the field (onAmiCreated's does): in the events without an AMI, EventBridge has nothing to put
  * in its place. Read when the app synthesizes, once every target and pattern has been added.
  */
 function warnOfFieldsNotCarried(rule: events.Rule): void {

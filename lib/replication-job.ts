@@ -254,7 +254,7 @@ export class ReplicationJob extends ReplicationJobBase {
    */
   public static fromReplicationJobId(scope: Construct, id: string, replicationJobId: string): IReplicationJob {
     if (!Token.isUnresolved(replicationJobId) && !/^sms-job-[0-9a-z]+$/i.test(replicationJobId)) {
-      throw validationError(`ReplicationJob.fromReplicationJobId at ${scope.node.path}/${id}: replicationJobId must be an SMS replication job ID such as sms-job-0123456789abcdef0, got "${replicationJobId}"`);
+      throw validationError(`ReplicationJob.fromReplicationJobId at ${scope.node.path}/${id}: replicationJobId must be an SMS replication job ID such as sms-job-0123456789abcdef0, got "${replicationJobId}"`, scope);
     }
     class Import extends ReplicationJobBase {
       public readonly replicationJobId = replicationJobId;
@@ -311,7 +311,7 @@ export class ReplicationJob extends ReplicationJobBase {
     // The CfnResource itself is the child `Resource`, so that `job.node.defaultChild` is it (addPropertyOverride,
     // cfnOptions). Its path, and so its logical id, is the one a CustomResource's `Resource/Default` had: aws-cdk-lib
     // leaves `Default` out of logical ids.
-    const resource = new CfnResource(this, 'Resource', {
+    const resource: CfnResource = new CfnResource(this, 'Resource', {
       type: 'Custom::SmsReplicationJob',
       properties: {
         ServiceToken: provider._serviceToken,
@@ -324,7 +324,7 @@ export class ReplicationJob extends ReplicationJobBase {
         VmManagerName: server.vmManagerName,
         // The server the stack's read of the catalog found for the VM: one read for the stack's VM-named jobs, not one
         // each (lambda/catalog-read.ts).
-        CatalogServerId: server.vmName !== undefined ? provider._catalogServerOf(this, server.vmName, server.vmManagerName) : undefined,
+        CatalogServerId: server.vmName !== undefined ? provider._catalogServerOf(() => resource, server.vmName, server.vmManagerName) : undefined,
         SeedReplicationTime: props.seedReplicationTime?.toISOString(),
         Frequency: props.frequency?.toHours(),
         RunOnce: props.runOnce,
@@ -440,7 +440,7 @@ function claimServer(job: ReplicationJob, serverId: string): void {
   const first = byServer.get(key);
   if (first !== undefined) {
     throw validationError(`ReplicationJob ${job.node.path}: serverId ${serverId} is already replicated by ReplicationJob ${first} ` +
-      `(same ${where}), and SMS allows one replication job per server. Remove one of the two, or give it another server.`);
+      `(same ${where}), and SMS allows one replication job per server. Remove one of the two, or give it another server.`, job);
   }
   byServer.set(key, job.node.path);
 }

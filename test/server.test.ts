@@ -1,4 +1,4 @@
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, CfnCondition, CfnParameter, CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ReplicationJob, ReplicationJobProps, SmsServer } from '../lib';
 
@@ -165,5 +165,27 @@ describe('issue 34: one read of the server catalog for every 50 VM-named jobs', 
       Object.keys(Template.fromStack(stack).findResources('Custom::SmsReplicationJob')).find((l) => l.startsWith(id))!].Properties.CatalogServerId['Fn::GetAtt'][1];
     expect(attributeOf(stackOf(3), 'Vm2')).toBe(attributeOf(stackOf(40), 'Vm2'));
     expect(Template.fromStack(stackOf(0, 3)).findResources('Custom::SmsServerCatalog')).toEqual({});
+  });
+});
+
+describe('issue 34: the read runs in every deployment that creates a VM-named job', () => {
+  test('a job whose logical id is overridden is listed under an attribute of its new logical id', () => {
+    const names = (override?: string) => {
+      const stack = newStack();
+      const job = new ReplicationJob(stack, 'Vm', { server: SmsServer.fromVmName('web-01'), seedReplicationTime: seed });
+      if (override) (job.node.defaultChild as CfnResource).overrideLogicalId(override);
+      const [read] = Object.values(Template.fromStack(stack).findResources('Custom::SmsServerCatalog')) as any[];
+      return Object.keys(read.Properties.Servers);
+    };
+    expect(names('Renamed')).not.toEqual(names());
+  });
+
+  test('a job with a Condition is listed under that Condition, so that the read runs when the job comes into being', () => {
+    const stack = newStack();
+    const condition = new CfnCondition(stack, 'Migrate', { expression: Fn.conditionEquals(new CfnParameter(stack, 'Go').valueAsString, 'yes') });
+    const job = new ReplicationJob(stack, 'Vm', { server: SmsServer.fromVmName('web-01'), seedReplicationTime: seed });
+    (job.node.defaultChild as CfnResource).cfnOptions.condition = condition;
+    const [read] = Object.values(Template.fromStack(stack).findResources('Custom::SmsServerCatalog')) as any[];
+    expect(Object.values(read.Properties.Servers)).toEqual([{ 'Fn::If': ['Migrate', { VmName: 'web-01' }, { Ref: 'AWS::NoValue' }] }]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CfnResource, Lazy, Token } from 'aws-cdk-lib';
+import { Aws, CfnResource, Fn, IResolvable, Lazy, Stack } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
 import { SERVICE_TIMEOUT_SECONDS } from './timing';
 
@@ -21,30 +21,55 @@ export const JOBS_PER_CATALOG_READ = 50;
  * change, and hands each job the server of its VM (the job's CatalogServerId property); see lambda/catalog-read.ts.
  */
 export class CatalogReads {
-  private readonly reads: Array<{ resource: CfnResource; servers: Record<string, { VmName: string; VmManagerName?: string }> }> = [];
+  private readonly reads: Array<{ resource: CfnResource; jobs: Array<{ job: () => CfnResource; vmName: string; vmManagerName?: string }> }> = [];
 
   constructor(private readonly provider: Construct, private readonly serviceToken: string, private readonly dependency: IDependable) {}
 
-  /** The CatalogServerId property of a job: the attribute of a read that names its server. */
-  serverOf(job: Construct, vmName: string, vmManagerName: string | undefined): string {
+  /**
+   * The CatalogServerId property of a job (`job`: its CfnResource, once made): the attribute of a read that names its
+   * server. The attribute's name is a hash of the job's logical id, as synthesized (an override included), so that a
+   * job new to the template, or renamed, is new to its read too, which then runs in the deployment that creates it; a
+   * job with a Condition is listed under that Condition, so that the read runs when the job comes into being.
+   */
+  serverOf(job: () => CfnResource, vmName: string, vmManagerName: string | undefined): IResolvable {
     let read = this.reads[this.reads.length - 1];
-    if (!read || Object.keys(read.servers).length >= JOBS_PER_CATALOG_READ) {
-      const servers: Record<string, { VmName: string; VmManagerName?: string }> = {};
+    if (!read || read.jobs.length >= JOBS_PER_CATALOG_READ) {
+      const jobs: typeof read.jobs = [];
       const resource = new CfnResource(this.provider, `CatalogRead${this.reads.length}`, {
         type: CATALOG_READ_TYPE,
         properties: {
           ServiceToken: this.serviceToken,
           ServiceTimeout: String(SERVICE_TIMEOUT_SECONDS),
-          Servers: Lazy.any({ produce: () => servers }),
+          Servers: Lazy.any({ produce: () => serversOf(resource, jobs) }),
         },
       });
       resource.node.addDependency(this.dependency);
-      read = { resource, servers };
+      read = { resource, jobs };
       this.reads.push(read);
     }
-    // The attribute's name is fixed by the job's path: a job keeps its attribute whatever the jobs around it do.
-    const name = `S${createHash('sha256').update(job.node.path).digest('hex').slice(0, 8)}`;
-    read.servers[name] = { VmName: vmName, VmManagerName: vmManagerName };
-    return Token.asString(read.resource.getAtt(name));
+    read.jobs.push({ job, vmName, vmManagerName });
+    const readResource = read.resource;
+    return Lazy.any({ produce: () => readResource.getAtt(attributeOf(job())) });
   }
+}
+
+/** The attribute that names a job's server: `S` and 8 hex digits of its logical id. */
+function attributeOf(job: CfnResource): string {
+  return `S${createHash('sha256').update(String(Stack.of(job).resolve(job.logicalId))).digest('hex').slice(0, 8)}`;
+}
+
+/** A read's Servers property: each job's selector under its attribute, under the job's Condition if it has one. */
+function serversOf(read: CfnResource, jobs: Array<{ job: () => CfnResource; vmName: string; vmManagerName?: string }>): Record<string, unknown> {
+  const servers: Record<string, unknown> = {};
+  for (const { job, vmName, vmManagerName } of jobs) {
+    const resource = job();
+    const name = attributeOf(resource);
+    if (name in servers) {
+      throw new Error(`${read.node.path}: two jobs hash to the attribute ${name}; give one of them another construct id`);
+    }
+    const selector = { VmName: vmName, VmManagerName: vmManagerName };
+    const condition = resource.cfnOptions.condition;
+    servers[name] = condition ? Fn.conditionIf(condition.logicalId, selector, Aws.NO_VALUE) : selector;
+  }
+  return servers;
 }

@@ -175,6 +175,12 @@ export class SmsEmulator {
     return serverId;
   }
 
+  /** Removes a server from the catalog (its VM decommissioned, then the catalog imported again). */
+  removeServer(serverId: string): void {
+    if (!this.servers.delete(serverId)) throw new Error(`no server ${serverId} in the catalog`);
+    this.catalogModifiedOn = Date.now() / 1000;
+  }
+
   /** Sets the catalog's status; with IMPORTING, an import that ends `catalog.importMs` from now. */
   setCatalogStatus(status: ServerCatalogStatus, options: { importMs?: number } = {}): this {
     if (options.importMs !== undefined) this.catalog.importMs = options.importMs;

@@ -185,6 +185,74 @@ describe('a change of selector, forward and back', () => {
   });
 });
 
+describe('Updates that only the read changed: never a write, a catalog read or a failure, forward or back', () => {
+  /** Job0 on web-x made; then the VM leaves the catalog and its job is deleted outside CloudFormation. */
+  async function jobAndVmGone(): Promise<{ readId: string; getAtt: unknown; made: CfnResult }> {
+    emulator.addServer('s-0000aaaa', { vmName: 'web-x' });
+    emulator.addServer('s-0000bbbb', { vmName: 'web-y' });
+    w = await world({ emulator, jobs: {
+      Job0: { server: SmsServer.fromVmName('web-x'), seedReplicationTime: seed },
+      Job1: { server: SmsServer.fromVmName('web-y'), seedReplicationTime: seed },
+    } });
+    const { readId, attribute, getAtt } = readOf(w, 'Job0');
+    // Deployment 1: the template had Job0 alone.
+    expect((await w.cfn.create(readId, { Servers: { [attribute]: { VmName: 'web-x' } } })).status).toBe('SUCCESS');
+    const made = await w.cfn.create(w.jobs.Job0);
+    expect(made.status).toBe('SUCCESS');
+    emulator.removeServer('s-0000aaaa');
+    emulator.deleteJob(made.physicalResourceId!);
+    return { readId, getAtt, made };
+  }
+
+  test('adding Job1 runs the read, which no longer finds Job0\'s VM: Job0\'s Update and its rollback succeed without the catalog', async () => {
+    const { readId, getAtt, made } = await jobAndVmGone();
+    const before = w!.cfn.propertiesOf(w!.jobs.Job0).CatalogServerId;
+    // Deployment 2 adds Job1: the read runs again, and Job0's attribute changes, so CloudFormation updates Job0.
+    expect((await w!.cfn.update(readId, { Servers: w!.cfn.propertiesOf(readId).Servers })).status).toBe('SUCCESS');
+    expect(w!.cfn.propertiesOf(w!.jobs.Job0).CatalogServerId).not.toEqual(before);
+    const { result: forward, calls } = await smsCallsDuring(emulator, () => w!.cfn.update(w!.jobs.Job0, { CatalogServerId: getAtt }));
+    expectAnsweredInTime(forward);
+    expect([forward.status, calls]).toEqual(['SUCCESS', ['GetReplicationJobs']]);
+    expect(forward.physicalResourceId).toBe(made.physicalResourceId);
+    // Something else fails: CloudFormation rolls back Job0, then the read it depends on.
+    expect((await w!.cfn.rollbackUpdate(w!.jobs.Job0)).status).toBe('SUCCESS');
+    expect((await w!.cfn.rollbackUpdate(readId)).status).toBe('SUCCESS');
+    expect(emulator.requestsFor('CreateReplicationJob')).toHaveLength(1);
+  });
+
+  test('the upgrade from a version without the read, when a job was deleted and its VM left the catalog, succeeds with one GetReplicationJobs', async () => {
+    emulator.addServer('s-0000aaaa', { vmName: 'web-x' });
+    w = await stackNaming(['web-x']);
+    const { readId, getAtt } = readOf(w, 'Job0');
+    const made = await w.cfn.create(w.jobs.Job0, { CatalogServerId: undefined });
+    emulator.removeServer('s-0000aaaa');
+    emulator.deleteJob(made.physicalResourceId!);
+    expect((await w.cfn.create(readId)).status).toBe('SUCCESS');
+    const { result, calls } = await smsCallsDuring(emulator, () => w!.cfn.update(w!.jobs.Job0, { CatalogServerId: getAtt }));
+    expect([result.status, calls]).toEqual(['SUCCESS', ['GetReplicationJobs']]);
+    const { result: back, calls: backCalls } = await smsCallsDuring(emulator, () => w!.cfn.rollbackUpdate(w!.jobs.Job0));
+    expect([back.status, backCalls]).toEqual(['SUCCESS', ['GetReplicationJobs']]);
+  });
+
+  test('a read throttled when a job is added turns its neighbours\' attributes to ?unread; each of their Updates is one GetReplicationJobs', async () => {
+    for (let i = 0; i < 4; i++) emulator.addServer(`s-0000aaa${i}`, { vmName: `web-${i}` });
+    w = await world({ emulator, functionTimeoutSeconds: 10,
+      jobs: Object.fromEntries([0, 1, 2, 3].map((i) => [`Job${i}`, { server: SmsServer.fromVmName(`web-${i}`), seedReplicationTime: seed }])) });
+    const { readId } = readOf(w, 'Job0');
+    const all = w.cfn.propertiesOf(readId).Servers as Record<string, unknown>;
+    expect((await w.cfn.create(readId, { Servers: Object.fromEntries(Object.entries(all).slice(0, 3)) })).status).toBe('SUCCESS');
+    const made = await Promise.all([0, 1, 2].map((i) => w!.cfn.create(w!.jobs[`Job${i}`])));
+    expect(made.map((m) => m.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    emulator.failNext('GetServers', 'ThrottlingException', { times: 10_000 });
+    expect((await w.cfn.update(readId, { Servers: all })).status).toBe('SUCCESS');
+    emulator.clearFaults();
+    const before = emulator.requests.length;
+    const updates = await Promise.all([0, 1, 2].map((i) => w!.cfn.update(w!.jobs[`Job${i}`], { CatalogServerId: readOf(w!, `Job${i}`).getAtt })));
+    expect(updates.map((u) => [u.status, u.data?.ServerId])).toEqual([0, 1, 2].map((i) => ['SUCCESS', `s-0000aaa${i}`]));
+    expect(emulator.requests.slice(before).map((r) => r.operation)).toEqual(['GetReplicationJobs', 'GetReplicationJobs', 'GetReplicationJobs']);
+  });
+});
+
 test('an Update that only adds CatalogServerId (a stack deployed before the read existed) asks the catalog nothing and writes nothing', async () => {
   const target = emulator.addServer('s-0000beef', { vmName: 'web-01' });
   w = await stackNaming(['web-01']);
