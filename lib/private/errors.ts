@@ -1,21 +1,16 @@
 import { IConstruct } from 'constructs';
 
 /**
- * aws-cdk-lib's own `ValidationError` ("input props fail to pass the validation rules of a construct") is `@internal`:
- * a library cannot construct one. What is public is `Errors.isValidationError(e)` (aws-cdk-lib 2.176, the peer
- * minimum, has it too), which recognises one by two global symbols. The errors of this library carry them, with the
- * same name and the construct's path, so that tools and tests that tell a validation error from a crash see these
- * as aws-cdk-lib's.
+ * An error for input that fails validation, thrown at synth, named `ValidationError` as aws-cdk-lib's are, with the
+ * construct's path (`constructPath`) when there is a construct to name.
+ *
+ * aws-cdk-lib's own `ValidationError` is `@internal`, and `Errors.isValidationError` recognises its errors by symbols
+ * that are not part of its API either: this library does not imitate them (a 1.0 API depends on no private part of
+ * aws-cdk-lib), so `Errors.isValidationError` does not recognise these. The message names the construct and the value.
  */
-const CONSTRUCT_ERROR = Symbol.for('@aws-cdk/core.SynthesisError');
-const VALIDATION_ERROR = Symbol.for('@aws-cdk/core.ValidationError');
-
-/** An error for input that fails validation, thrown at synth, recognised by `Errors.isValidationError`. */
 export function validationError(message: string, scope?: IConstruct): Error {
   const error = new Error(message);
   error.name = 'ValidationError';
-  Object.defineProperty(error, CONSTRUCT_ERROR, { value: true });
-  Object.defineProperty(error, VALIDATION_ERROR, { value: true });
   if (scope) {
     Object.defineProperty(error, 'constructPath', { value: scope.node.path });
   }

@@ -32,7 +32,7 @@ const SERVER_ID = /^s-[0-9a-f]+$/;
 export function serverOfJob(job: IConstruct, serverId: string | undefined, server: SmsServer | undefined): ServerOfJob {
   if ((serverId === undefined) === (server === undefined)) {
     throw validationError(`ReplicationJob ${job.node.path}: give exactly one of serverId (such as 's-12345678') and server ` +
-      `(such as SmsServer.fromVmName('web-01')), got ${serverId === undefined ? 'neither' : `both: serverId '${serverId}' and server ${server!._describe()}`}`);
+      `(such as SmsServer.fromVmName('web-01')), got ${serverId === undefined ? 'neither' : `both: serverId '${serverId}' and server ${server!._describe()}`}`, job);
   }
   const rendered = server?._render() ?? {};
   const id = serverId ?? rendered.serverId;
