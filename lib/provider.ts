@@ -16,6 +16,7 @@ import {
 import { Construct, Dependable, IConstruct, IDependable } from 'constructs';
 import { CatalogReads } from './private/catalog-read';
 import { cfnText } from './private/cfn-text';
+import { takesPolicies } from './private/role';
 import { validationError } from './private/errors';
 import { acknowledge } from './private/nag';
 import { byoRoleMessage } from './private/role-message';
@@ -513,27 +514,6 @@ function callSite(scope: IConstruct): string {
 /** The rule ids of the three compliance packs (NIST 800-53 R5, HIPAA Security, PCI DSS 3.2.1) for one rule name. */
 function compliancePacks(rule: string): string[] {
   return ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].map((pack) => `${pack}-${rule}`);
-}
-
-/**
- * Whether the stack may attach a policy to `role`. An `iam.Role` (or `iam.LazyRole`) of the app takes policies. An
- * imported role takes a managed policy by calling its `attachToRole`, and a role that takes none (imported with
- * `mutable: false`, or `withoutPolicyUpdates()`) ignores it: asked with a stand-in that records the call, so that no
- * policy construct is made for a role that would leave it out of the template.
- */
-function takesPolicies(role: iam.IRole): boolean {
-  if (role instanceof iam.Role || role instanceof iam.LazyRole) {
-    return true;
-  }
-  let attached = false;
-  const probe: Pick<iam.IManagedPolicy, 'managedPolicyArn'> & { attachToRole(): void } = {
-    managedPolicyArn: 'arn:aws:iam::aws:policy/probe',
-    attachToRole: () => {
-      attached = true;
-    },
-  };
-  role.addManagedPolicy(probe as unknown as iam.IManagedPolicy);
-  return attached;
 }
 
 /**

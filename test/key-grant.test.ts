@@ -10,9 +10,9 @@ function newStack(): Stack {
   return new Stack(new App(), 'TestStack', { env: { account: '123456789012', region: 'us-west-2' } });
 }
 
-/** Every statement of every IAM policy in the template that names a kms: action. */
+/** Every statement of every IAM policy (inline or managed) in the template that names a kms: action. */
 function kmsStatementsInIamPolicies(template: Template): any[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
+  return [...Object.values(template.findResources('AWS::IAM::Policy')), ...Object.values(template.findResources('AWS::IAM::ManagedPolicy'))]
     .flatMap((p) => p.Properties.PolicyDocument.Statement)
     .filter((s: any) => JSON.stringify(s.Action).includes('kms:'));
 }
@@ -24,13 +24,15 @@ function keyPolicyOf(template: Template): any[] {
 
 const keyArnOf = (stack: Stack, key: kms.Key) => ({ 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] });
 
-test('a role of the stack gets the EBS actions on the key, and kms:CreateGrant only for AWS resources, in its policy', () => {
+test('a role of the stack gets the EBS actions on the key, and kms:CreateGrant only for AWS resources, in a managed policy', () => {
   const stack = newStack();
   const key = new kms.Key(stack, 'Key');
   const role = new iam.Role(stack, 'SmsRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
   new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: key });
   const template = Template.fromStack(stack);
-  template.hasResourceProperties('AWS::IAM::Policy', {
+  // Not an inline policy of the role: the compliance packs' IAMNoInlinePolicy reports those.
+  template.resourceCountIs('AWS::IAM::Policy', 0);
+  template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
     Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }],
     PolicyDocument: {
       Statement: Match.arrayEquals([
@@ -49,7 +51,7 @@ test('a role imported by name gets them in a policy attached to that name; the k
   const key = new kms.Key(stack, 'Key');
   new ReplicationJob(stack, 'Job', { serverId: 's-1', role: iam.Role.fromRoleName(stack, 'SmsRole', 'MigrationReplication'), encryptionKey: key });
   const template = Template.fromStack(stack);
-  template.hasResourceProperties('AWS::IAM::Policy', {
+  template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
     Roles: ['MigrationReplication'],
     PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: EBS_ACTIONS, Resource: keyArnOf(stack, key) })]) },
   });
@@ -96,8 +98,25 @@ test('the job is created after the grant is in place', () => {
   const role = new iam.Role(stack, 'SmsRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
   new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: new kms.Key(stack, 'Key') });
   const template = Template.fromStack(stack);
-  const [grantPolicy] = Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SmsRole') }] } }));
+  const [grantPolicy] = Object.keys(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SmsRole') }] } }));
   expect(grantPolicy).toBeDefined();
   const [job] = Object.values(template.findResources('Custom::SmsReplicationJob'));
   expect(job.DependsOn).toContain(grantPolicy);
+});
+
+test('twenty jobs that share a role and a key attach one managed policy to the role, whatever the number of jobs', () => {
+  const stack = newStack();
+  const key = new kms.Key(stack, 'Key');
+  const role = new iam.Role(stack, 'SmsRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
+  const other = new kms.Key(stack, 'OtherKey');
+  for (let i = 0; i < 20; i++) new ReplicationJob(stack, `Job${i}`, { serverId: `s-${i}`, role, encryptionKey: i % 2 ? key : other });
+  const template = Template.fromStack(stack);
+  const policies = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SmsRole') }] } });
+  expect(Object.keys(policies)).toHaveLength(1);
+  // Both keys, each statement once.
+  const statements = (Object.values(policies)[0] as any).Properties.PolicyDocument.Statement;
+  expect(statements).toHaveLength(4);
+  for (const job of Object.values(template.findResources('Custom::SmsReplicationJob')) as any[]) {
+    expect(job.DependsOn).toContain(Object.keys(policies)[0]);
+  }
 });

@@ -9,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, aws_iam as iam, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { App, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
+import { ReplicationJob } from '../../lib';
 import { SETUPS, Setup } from '../locked-down';
 import { providerPolicy, stackWithJobs } from './review-stacks';
 import { findingsIn, nagApp, synthFindings } from './synth-checks';
@@ -107,4 +108,15 @@ test('template validation is on for the checks above: a template error is report
     plugin: 'CloudFormation Validate',
     path: 'Review/SmsReplicationJobProvider/Handler/Resource',
   })]));
+});
+
+test('a job\'s role of the stack with an encryption key: the key\'s grants draw no finding in the five packs (a managed policy, not an inline one)', () => {
+  const app = nagApp();
+  const stack = stackWithJobs(app, 'compliant');
+  const role = new iam.Role(stack, 'AmiRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
+  const key = new kms.Key(stack, 'AmiKey', { enableKeyRotation: true });
+  new ReplicationJob(stack, 'Encrypted', { serverId: 's-3', seedReplicationTime: new Date('2027-01-04T02:00:00Z'), role, encryptionKey: key });
+  const findings = synthFindings(app);
+  expect(findings.filter((f) => /Review\/(AmiRole|SmsEbsKeyGrants)/.test(f.path)).map((f) => `${f.rule} ${f.path}`)).toEqual([]);
+  expect(findings.filter((f) => /IAMNoInlinePolicy/.test(f.rule))).toEqual([]);
 });
