@@ -49,7 +49,8 @@ export interface DeleteRun {
 
 const WARM_UP: Pick<EventTemplate, 'RequestType' | 'PhysicalResourceId'> = { RequestType: 'Delete', PhysicalResourceId: 'sms-job-0000warmup' };
 
-async function quietSecond(sms: SmsEmulator): Promise<void> {
+/** Lifts the throttle and waits a second, so that a batch starts with SMS's rate unused. */
+export async function quietSecond(sms: SmsEmulator): Promise<void> {
   sms.throttleAbove(undefined);
   await new Promise((resolve) => setTimeout(resolve, 1000));
 }

@@ -20,6 +20,7 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { ReplicationJob, SmsServer } from '../lib';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lib/private/timing';
 import { SmsEmulator } from '../test/harness/sms-emulator';
+import { quietSecond } from './deletes';
 import { bundleAt, spliceSection } from './describe-stacks';
 import { ConcurrentAnswer, EventTemplate, HANDLER_SOURCES, HandlerBench, HandlerPool } from './handlers';
 import { ACCOUNT, REGION, STACK_NAME, seedTime } from './stacks';
@@ -96,11 +97,6 @@ function eventsOf(jobs: number, naming: Naming, outdir: string): Events {
     })),
     jobs: events,
   };
-}
-
-async function quietSecond(sms: SmsEmulator): Promise<void> {
-  sms.throttleAbove(undefined);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
 }
 
 async function measure(pool: HandlerPool, sms: SmsEmulator, handler: string, naming: Naming, cell: { jobs: number; rate: number },
