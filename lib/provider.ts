@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import {
   Annotations,
+  AspectPriority,
+  Aspects,
   CfnResource,
   IResolvable,
   Lazy,
@@ -144,9 +146,9 @@ export class ReplicationJobProvider extends Construct {
    * Sets up the provider of the scope's stack, with your role, VPC or log group.
    *
    * Call it once per stack, before or after the stack's ReplicationJobs: the provider is shared by every job of the
-   * stack, and the settings apply to it whatever the order. Calling it again with the same settings returns the same
-   * provider; with other settings, it fails naming both calls. Call it before reading the provider's handler (an
-   * escape hatch), which it replaces. Its construct path and logical ids are the default provider's, so adding
+   * stack, and its resources are made when the app synthesizes, with these settings, whatever the order. Calling it
+   * again with the same settings returns the same provider; with other settings, it fails naming both calls. Call it
+   * before reading the provider's handler (an escape hatch), which makes the resources at once. Its construct path and logical ids are the default provider's, so adding
    * settings to a deployed stack changes no job's ServiceToken.
    *
    * @param scope any construct of the stack
@@ -155,60 +157,57 @@ export class ReplicationJobProvider extends Construct {
   public static configure(scope: Construct, props: ReplicationJobProviderProps): ReplicationJobProvider {
     const stack = Stack.of(scope);
     const site = callSite(scope);
-    const existing = stack.node.tryFindChild(PROVIDER_ID) as ReplicationJobProvider | undefined;
-    if (!existing) {
-      const provider = new ReplicationJobProvider(stack);
-      provider.build(props, site);
-      return provider;
-    }
-    if (existing.configuredAt !== undefined) {
-      const differ = differentSettings(existing.settings, props);
+    validateSettings(props, scope);
+    const provider = (stack.node.tryFindChild(PROVIDER_ID) as ReplicationJobProvider | undefined) ?? new ReplicationJobProvider(stack);
+    if (provider.configuredAt !== undefined) {
+      const differ = differentSettings(provider.settings, props);
       if (differ.length === 0) {
-        return existing;
+        return provider;
       }
       throw validationError(`ReplicationJobProvider.configure at ${site}: the provider of stack ${stack.node.path} was configured at ` +
-        `${existing.configuredAt} with other settings (${differ.join(', ')}); configure it once, or again with the same settings`, scope);
+        `${provider.configuredAt} with other settings (${differ.join(', ')}); configure it once, or again with the same settings`, scope);
     }
-    if (existing.handlerReadAt !== undefined) {
-      throw validationError(`ReplicationJobProvider.configure at ${site}: the provider of stack ${stack.node.path} was used with its ` +
-        `default settings at ${existing.handlerReadAt} (its handler), which this configure would replace; call configure first`, scope);
+    if (provider.made) {
+      throw validationError(`ReplicationJobProvider.configure at ${site}: the provider of stack ${stack.node.path} was made with its ` +
+        `default settings when its handler was read at ${provider.handlerReadAt}; call configure before reading the handler`, scope);
     }
-    existing.build(props, site);
-    return existing;
+    provider.settings = props;
+    provider.configuredAt = site;
+    return provider;
   }
 
   /**
    * The provider of the stack that holds the given construct: the one the configure method set up, or else the stack's
-   * provider with default settings, made now if the stack has none yet (a later configure still applies its settings).
+   * provider with default settings (a later configure still applies its settings).
+   *
+   * It only looks the provider up, or starts it: the provider's resources are made when the app synthesizes, if the
+   * stack has a ReplicationJob, was configured, or its handler was read.
    *
    * @param scope any construct of the stack
    */
   public static of(scope: Construct): ReplicationJobProvider {
     const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild(PROVIDER_ID) as ReplicationJobProvider | undefined;
-    if (existing) {
-      return existing;
-    }
-    const provider = new ReplicationJobProvider(stack);
-    provider.build({}, undefined);
-    return provider;
+    return stack.node.tryFindChild(PROVIDER_ID) as ReplicationJobProvider | undefined ?? new ReplicationJobProvider(stack);
   }
 
   /**
-   * The function's ARN: the ServiceToken of every job, resolved at synthesis to the function the settings made.
+   * The function's ARN: the ServiceToken of every job, resolved at synthesis to the function the settings made. Reading
+   * it marks the provider as used: its resources are made at synthesis.
    *
    * @internal
    */
-  public readonly _serviceToken: string;
+  public get _serviceToken(): string {
+    this.used = true;
+    return this.serviceToken;
+  }
 
   /**
    * What the provider's role is allowed: the statements of its managed policy, or what an immutable role must already
-   * allow. Jobs add `iam:PassRole` statements to it as they name roles. Made again when `configure` changes the
-   * settings, with what the jobs added.
+   * allow, once the provider is made. Jobs add `iam:PassRole` statements as they name roles.
    *
    * @internal
    */
-  public _document!: iam.PolicyDocument;
+  public _document?: iam.PolicyDocument;
 
   /**
    * What every job depends on: the function's EventInvokeConfig, so that the 5-minute event age is in force before any
@@ -219,27 +218,31 @@ export class ReplicationJobProvider extends Construct {
    */
   public readonly _jobDependency: IDependable;
 
+  private readonly serviceToken: string;
   private readonly passRole: iam.PolicyStatement;
   private readonly passedRoles = new Set<string>();
   private resolvesServers = false;
   private catalogReads?: CatalogReads;
-  /** What the settings made: the function, its EventInvokeConfig, and the ids of every child made for them. */
-  private built!: { handler: lambda.Function; eventInvokeConfig: IConstruct; children: string[] };
+  /** What the settings made, once made: the function and its EventInvokeConfig. */
+  private made?: { handler: lambda.Function; eventInvokeConfig: IConstruct };
   /** The settings, and where `configure` gave them (undefined: the defaults, not configured). */
   private settings: ReplicationJobProviderProps = {};
   private configuredAt?: string;
-  /** Where the handler was first read from outside, which a later `configure` must not replace. */
+  /** Whether a job (or a read of the catalog) uses the provider. */
+  private used = false;
+  /** Where the handler was first read, which made the provider before synthesis. */
   private handlerReadAt?: string;
 
   /**
    * The provider's Lambda function, for a setting this library does not offer (an escape hatch): the default child
    * of its construct node is the `lambda.CfnFunction`.
    *
-   * Its logical id is every job's ServiceToken: never replace it. Configure the provider, if at all, before reading it.
+   * Its logical id is every job's ServiceToken: never replace it. Reading it makes the provider's resources with the
+   * settings given so far: configure the provider, if at all, before reading it.
    */
   public get handler(): lambda.Function {
     this.handlerReadAt ??= callSite(this);
-    return this.built.handler;
+    return this.make().handler;
   }
 
   private constructor(stack: Stack) {
@@ -249,36 +252,36 @@ export class ReplicationJobProvider extends Construct {
       // Service principals are <service>.amazonaws.com in every partition, aws-cn and aws-us-gov included.
       conditions: { StringEquals: { 'iam:PassedToService': 'sms.amazonaws.com' } },
     });
-    this._serviceToken = Lazy.string({ produce: () => this.built.handler.functionArn });
+    this.serviceToken = Lazy.string({ produce: () => this.make().handler.functionArn });
     const self = this;
     this._jobDependency = new (class implements IDependable {
       constructor() {
-        Dependable.implement(this, { get dependencyRoots() { return [self.built.eventInvokeConfig]; } });
+        Dependable.implement(this, { get dependencyRoots() { return [self.make().eventInvokeConfig]; } });
       }
     })();
+    // The resources are made once, with the settings configure gave, wherever it was called: at synthesis, before any
+    // Aspect that reads the tree (cdk-nag's packs) and in the same place of the tree whatever the order of the calls;
+    // earlier only if the handler is read.
+    Aspects.of(this).add({
+      visit: (node) => {
+        if (node === this && (this.used || this.configuredAt !== undefined || this.handlerReadAt !== undefined)) {
+          this.make();
+        }
+      },
+    }, { priority: AspectPriority.MUTATING });
   }
 
-  /**
-   * Makes the function, its role, policy and log group for `props`, replacing what earlier settings made (the
-   * defaults, made before `configure`); the jobs' ServiceToken and dependency resolve to what this makes.
-   */
-  private build(props: ReplicationJobProviderProps, configuredAt: string | undefined): void {
-    const withoutVpc = [props.vpcSubnets && 'vpcSubnets', props.securityGroups?.length && 'securityGroups'].filter(Boolean);
-    if (!props.vpc && withoutVpc.length > 0) {
-      throw validationError(`ReplicationJobProvider.configure: ${withoutVpc.join(' and ')} given without vpc; they place the function in a VPC, so give vpc too, or leave them out`, this);
+  /** Makes the function, its role, policy and log group for the settings, once; the jobs' ServiceToken and dependency resolve to them. */
+  private make(): { handler: lambda.Function; eventInvokeConfig: IConstruct } {
+    if (!this.made) {
+      this.made = this.build(this.settings);
     }
-    const reserved = props.reservedConcurrentExecutions;
-    if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
-      throw validationError(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs, or leave it out`, this);
-    }
+    return this.made;
+  }
 
-    for (const id of this.built?.children ?? []) {
-      this.node.tryRemoveChild(id);
-    }
-    const before = new Set(this.node.children.map((c) => c.node.id));
-    this.settings = props;
-    this.configuredAt = configuredAt;
+  private build(props: ReplicationJobProviderProps): { handler: lambda.Function; eventInvokeConfig: IConstruct } {
     const stack = Stack.of(this);
+    const reserved = props.reservedConcurrentExecutions;
 
     const logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.THREE_MONTHS });
     const role = props.role ?? new iam.Role(this, 'ServiceRole', {
@@ -286,7 +289,7 @@ export class ReplicationJobProvider extends Construct {
       description: 'Lets the SMS replication job provider manage replication jobs and write its logs',
     });
 
-    this._document = new iam.PolicyDocument({
+    const document = new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
           // SMS has no resource-level permissions: these actions only accept "*".
@@ -309,23 +312,23 @@ export class ReplicationJobProvider extends Construct {
     // Lambda needs these before it creates the function, to place it in the VPC (Lambda's VPC guide): the function
     // depends on the policy that holds them.
     if (props.vpc) {
-      this._document.addStatements(new iam.PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] }));
+      document.addStatements(new iam.PolicyStatement({ actions: VPC_ACCESS_ACTIONS, resources: ['*'] }));
     }
     // Lambda checks that the role may send to the dead-letter queue when it creates the function, too.
     const dlq = props.deadLetterQueue;
     if (dlq) {
-      this._document.addStatements(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [dlq.queueArn] }));
+      document.addStatements(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [dlq.queueArn] }));
       if (dlq.encryptionMasterKey) {
-        this._document.addStatements(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [dlq.encryptionMasterKey.keyArn] }));
+        document.addStatements(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [dlq.encryptionMasterKey.keyArn] }));
       }
     }
-    // Roles are added as jobs name them; the statement joins the document with the first one. What jobs added before
-    // this build joins it now.
+    // Roles are added as jobs name them, and the catalog's actions with the first VM-named job: what jobs added before
+    // the provider was made joins its document now, in this order.
     if (this.passedRoles.size > 0) {
-      this._document.addStatements(this.passRole);
+      document.addStatements(this.passRole);
     }
     if (this.resolvesServers) {
-      this._document.addStatements(serverResolution());
+      document.addStatements(serverResolution());
     }
 
     // A customer managed policy, not an inline one (the compliance packs' IAMNoInlinePolicy): CloudFormation names it
@@ -334,7 +337,7 @@ export class ReplicationJobProvider extends Construct {
     // takes no policies (imported with `mutable: false`) gets none: the template then has no policy at all.
     const policy = takesPolicies(role) ? new iam.ManagedPolicy(this, 'ManagedPolicy', {
       description: `What the SMS replication job provider of stack ${stack.stackName} may do (cdk-sms-replication-job)`,
-      document: this._document,
+      document,
     }) : undefined;
     policy?.attachToRole(role);
 
@@ -371,13 +374,13 @@ export class ReplicationJobProvider extends Construct {
     // event (without it, Lambda's default, 6 hours and 2 retries, applies to the events of a first deployment); it
     // depends on the function, which depends on the policy: no job is created before the provider may call SMS.
     const eventInvokeConfig = handler.node.findChild('EventInvokeConfig');
-    this.built = { handler, eventInvokeConfig, children: this.node.children.map((c) => c.node.id).filter((id) => !before.has(id)) };
+    this._document = document;
 
     if (!policy) {
       // Listed at synthesis, when every job has added the roles it passes.
       this.node.addValidation({
         validate: () => {
-          Annotations.of(this).addWarningV2('cdk-sms-replication-job:providerRoleNotManaged', byoRoleMessage(this, role, [this._document]));
+          Annotations.of(this).addWarningV2('cdk-sms-replication-job:providerRoleNotManaged', byoRoleMessage(this, role, [document]));
           return [];
         },
       });
@@ -431,6 +434,7 @@ export class ReplicationJobProvider extends Construct {
       id: 'Serverless-LambdaAsyncFailureDestination',
       reason: 'An event that fails or ages out leaves CloudFormation to fail the job at its 10-minute ServiceTimeout, and the Delete that follows finds any job by its marker. A destination would hold presigned response URLs nobody replays.',
     });
+    return { handler, eventInvokeConfig };
   }
 
   /**
@@ -444,7 +448,7 @@ export class ReplicationJobProvider extends Construct {
       return;
     }
     this.resolvesServers = true;
-    this._document.addStatements(serverResolution());
+    this._document?.addStatements(serverResolution());
   }
 
   /**
@@ -473,10 +477,22 @@ export class ReplicationJobProvider extends Construct {
       return;
     }
     if (this.passedRoles.size === 0) {
-      this._document.addStatements(this.passRole);
+      this._document?.addStatements(this.passRole);
     }
     this.passedRoles.add(key);
     this.passRole.addResources(role.roleArn);
+  }
+}
+
+/** Fails on settings that cannot go together, naming them and the fix. */
+function validateSettings(props: ReplicationJobProviderProps, scope: IConstruct): void {
+  const withoutVpc = [props.vpcSubnets && 'vpcSubnets', props.securityGroups?.length && 'securityGroups'].filter(Boolean);
+  if (!props.vpc && withoutVpc.length > 0) {
+    throw validationError(`ReplicationJobProvider.configure: ${withoutVpc.join(' and ')} given without vpc; they place the function in a VPC, so give vpc too, or leave them out`, scope);
+  }
+  const reserved = props.reservedConcurrentExecutions;
+  if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
+    throw validationError(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs, or leave it out`, scope);
   }
 }
 

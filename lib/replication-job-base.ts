@@ -86,7 +86,9 @@ function warnOfFieldsNotCarried(rule: events.Rule): void {
       const cfn = rule.node.defaultChild as events.CfnRule;
       const pattern = stack.resolve(cfn.eventPattern) as { detail?: Record<string, unknown> } | undefined;
       const reads = JSON.stringify(stack.resolve(cfn.targets) ?? []).includes(AMI_ID_PATH);
-      if (reads && pattern?.detail?.['ami-id'] === undefined) {
+      // Only `exists: true` (onAmiCreated's matcher) keeps out every event without an AMI; any other matcher of the
+      // field, `exists: false` included, still lets them in.
+      if (reads && !JSON.stringify(pattern?.detail?.['ami-id'] ?? null).includes('"exists":true')) {
         Annotations.of(rule).addWarningV2('cdk-sms-replication-job:amiIdNotInEvents', `A target of rule ${rule.node.path} reads ` +
           `ReplicationJobEvent.amiId (${AMI_ID_PATH}), but the rule also matches events that carry no AMI, for which EventBridge has ` +
           'no value to put in its place. Make the rule with onAmiCreated, which matches only the events that carry one.');

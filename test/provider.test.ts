@@ -49,6 +49,32 @@ describe('configure', () => {
     return stack;
   }
 
+  test('after the jobs, the template is the one configure before them makes, statement order included, whatever the order of the jobs', () => {
+    for (const vmFirst of [false, true]) {
+      const make = (order: 'before' | 'after') => {
+        const stack = newStack();
+        const settings = () => ({ logGroup: namedLogGroup(stack) });
+        if (order === 'before') ReplicationJobProvider.configure(stack, settings());
+        const jobs = [
+          () => new ReplicationJob(stack, 'Vm', { server: SmsServer.fromVmName('web-01'), seedReplicationTime: SEED }),
+          () => new ReplicationJob(stack, 'Role', { serverId: 's-1', seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') }),
+        ];
+        for (const job of vmFirst ? jobs : jobs.reverse()) job();
+        if (order === 'after') ReplicationJobProvider.configure(stack, settings());
+        return Template.fromStack(stack).toJSON();
+      };
+      // Arrays (the policy's statements) compare in order; the order of the template's resources follows where the
+      // provider's construct sits among the stack's children (made by configure, or by the first job), not its content.
+      expect(make('after')).toEqual(make('before'));
+    }
+  });
+
+  test('of() alone makes no resource: a stack without jobs, configure or a read handler has no provider in its template', () => {
+    const stack = newStack();
+    ReplicationJobProvider.of(stack);
+    expect(Template.fromStack(stack).toJSON().Resources ?? {}).toEqual({});
+  });
+
   test.each([
     ['a log group and reserved concurrency', (stack: Stack) => ({ logGroup: namedLogGroup(stack), reservedConcurrentExecutions: 5 })],
     ['a VPC and a dead-letter queue', (stack: Stack) => ({ vpc: importedVpc(stack), deadLetterQueue: new sqs.Queue(stack, 'Dlq') })],
@@ -82,12 +108,20 @@ describe('configure', () => {
       /^ReplicationJobProvider\.configure at Locked\/Other \(.*provider\.test\.ts:\d+:\d+\): the provider of stack Locked was configured at Locked \(.*provider\.test\.ts:\d+:\d+\) with other settings \(reservedConcurrentExecutions\); configure it once, or again with the same settings$/);
   });
 
-  test('after the provider\'s handler was read, it fails, naming where: the handler it would replace is in use', () => {
+  test('after the provider\'s handler was read, it fails, naming where: reading it made the provider with the defaults', () => {
     const stack = newStack();
     new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
     void ReplicationJobProvider.of(stack).handler;
     expect(() => ReplicationJobProvider.configure(stack, {})).toThrow(
-      /^ReplicationJobProvider\.configure at Locked \(.*\): the provider of stack Locked was used with its default settings at Locked\/SmsReplicationJobProvider \(.*provider\.test\.ts:\d+:\d+\) \(its handler\), which this configure would replace; call configure first$/);
+      /^ReplicationJobProvider\.configure at Locked \(.*\): the provider of stack Locked was made with its default settings when its handler was read at Locked\/SmsReplicationJobProvider \(.*provider\.test\.ts:\d+:\d+\); call configure before reading the handler$/);
+  });
+
+  test('resources reached through the handler before configure are never replaced: nothing is made twice, so nothing is lost', () => {
+    const stack = newStack();
+    const provider = ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) });
+    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    (provider.handler.node.defaultChild as lambda.CfnFunction).addPropertyOverride('TracingConfig', { Mode: 'Active' });
+    expect(functionOf(Template.fromStack(stack)).properties.TracingConfig).toEqual({ Mode: 'Active' });
   });
 
   test('subnets or security groups without a VPC fail, naming them', () => {

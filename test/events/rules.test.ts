@@ -137,8 +137,9 @@ describe('a target that reads ReplicationJobEvent.amiId', () => {
     return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('amiIdNotInEvents')).map((w) => String(w.entry.data));
   }
 
-  test('in an onStateChange or onEvent rule, warns at synth that events without an AMI have none', () => {
-    for (const make of [(j: IReplicationJob) => j.onStateChange('Rule'), (j: IReplicationJob) => j.onEvent('Rule')]) {
+  test('in an onStateChange or onEvent rule, or one that matches events without ami-id, warns at synth that those events have none', () => {
+    for (const make of [(j: IReplicationJob) => j.onStateChange('Rule'), (j: IReplicationJob) => j.onEvent('Rule'),
+      (j: IReplicationJob) => j.onStateChange('Rule', { eventPattern: { detail: { 'ami-id': events.Match.doesNotExist() } } })]) {
       const [warning, ...more] = warnings(make);
       expect(more).toEqual([]);
       expect(warning).toMatch(/A target of rule Migration\/Imported\/Rule reads ReplicationJobEvent\.amiId \(\$\.detail\.ami-id\), but the rule also matches events that carry no AMI.*onAmiCreated/);

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
-import { ReplicationJob } from '../../lib';
+import { ReplicationJob, ReplicationJobProvider } from '../../lib';
 import { SETUPS, Setup } from '../locked-down';
 import { providerPolicy, stackWithJobs } from './review-stacks';
 import { findingsIn, nagApp, synthFindings } from './synth-checks';
@@ -102,7 +102,7 @@ test.each<Setup>(['default', 'vpc'])('the acknowledged IAM5[Resource::*] (%s) co
 test('template validation is on for the checks above: a template error is reported', () => {
   const app = nagApp({ '@aws-cdk/core:validateAgainstDefaultRules': true }, ['AwsSolutions']);
   const stack = stackWithJobs(app);
-  const handler = stack.node.findChild('SmsReplicationJobProvider').node.findChild('Handler').node.defaultChild as lambda.CfnFunction;
+  const handler = ReplicationJobProvider.of(stack).handler.node.defaultChild as lambda.CfnFunction;
   handler.addPropertyOverride('MemorySize', 'lots');
   expect(synthFindings(app)).toEqual(expect.arrayContaining([expect.objectContaining({
     plugin: 'CloudFormation Validate',
