@@ -24,10 +24,24 @@ import { Catalog, VmSelector, describeSelector, matchesOf, readCatalog, selector
 
 export const CATALOG_READ_TYPE = 'Custom::SmsServerCatalog';
 
-/** The answer to an event of the stack's read of the catalog: always SUCCESS. */
+/**
+ * The answer to an event of the stack's read of the catalog: always SUCCESS, even on an error of this code's own (then
+ * every name of the properties is `?`, so that each job reads the catalog itself), never none.
+ */
 export async function onCatalogRead(event: CloudFormationCustomResourceEvent, invocation: Invocation): Promise<Answer> {
   // The id never changes: a changed one would make CloudFormation replace the resource and delete the old one.
   const physicalResourceId = 'PhysicalResourceId' in event ? event.PhysicalResourceId : `server-catalog-read/${event.LogicalResourceId}`;
+  try {
+    return await answerOf(event, invocation, physicalResourceId);
+  } catch (e) {
+    console.error(JSON.stringify({ message: 'the read of the catalog failed: every job reads the catalog itself', error: (e as Error).stack }));
+    const names = [event.ResourceProperties, 'OldResourceProperties' in event ? event.OldResourceProperties : undefined]
+      .flatMap((raw) => (raw?.Servers && typeof raw.Servers === 'object' ? Object.keys(raw.Servers as object) : []));
+    return fitted(event, { status: 'SUCCESS', physicalResourceId, data: Object.fromEntries(names.map((name) => [name, '?'])) }, []);
+  }
+}
+
+async function answerOf(event: CloudFormationCustomResourceEvent, invocation: Invocation, physicalResourceId: string): Promise<Answer> {
   if (event.RequestType === 'Delete') {
     return { status: 'SUCCESS', physicalResourceId };
   }
