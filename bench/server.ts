@@ -237,8 +237,7 @@ async function main(): Promise<void> {
     const section = renderServer(runs, note);
     fs.writeFileSync(path.join(__dirname, 'SERVER.md'), `# Naming servers by their VM: the deploy-time cost\n\n${section.replace(SECTION, '').trimStart()}`);
     const file = path.join(__dirname, 'RESULTS.md');
-    const results = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, results.includes(SECTION) ? spliceSection(results, section, SECTION) : `${results.trimEnd()}\n\n${section}`);
+    fs.writeFileSync(file, spliceSection(fs.readFileSync(file, 'utf8'), section, SECTION));
     process.stdout.write(section);
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });

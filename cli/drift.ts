@@ -5,15 +5,9 @@
  */
 import type { ReplicationJob } from '@aws-sdk/client-sms';
 import { ownerOf, parseMarker, withoutMarker } from '../lambda/ownership';
-import { JobProperties, decodeProperties } from '../lambda/properties';
+import { JobProperties, NOT_JOB_PROPERTIES, decodeProperties } from '../lambda/properties';
 import { Drift, PropertyDifference } from './report';
 import { ResolveContext, Unresolvable, resolveValue } from './resolve';
-
-/**
- * Properties CloudFormation adds to every custom resource, and CatalogServerId, the stack's read of the server catalog
- * handed to the provider (lambda/catalog-read.ts; the VM it names is compared through VmName): not job settings.
- */
-const CLOUDFORMATION_PROPERTIES = ['ServiceToken', 'ServiceTimeout', 'CatalogServerId'];
 
 /**
  * Template properties that are not the job's settings, so never compared: the seed time is intent read at create
@@ -56,7 +50,8 @@ export function driftOf(logicalId: string, rawProperties: Record<string, unknown
   const notCompared: Drift['notCompared'] = [];
   const resolved: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rawProperties)) {
-    if (CLOUDFORMATION_PROPERTIES.includes(key)) continue;
+    // Not job settings (the VM a CatalogServerId names is compared through VmName).
+    if (NOT_JOB_PROPERTIES.includes(key)) continue;
     if (NOT_SETTINGS[key]) {
       notCompared.push({ propertyPath: `/${key}`, reason: NOT_SETTINGS[key] });
       continue;

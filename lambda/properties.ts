@@ -31,6 +31,12 @@ export class InvalidPropertyError extends Error {
 /** Properties CloudFormation adds itself; not ours to decode. */
 const CLOUDFORMATION_PROPERTIES = new Set(['ServiceToken', 'ServiceTimeout']);
 
+/**
+ * Properties that are not the job's: CloudFormation's own, and CatalogServerId, the stack's read of the server catalog
+ * handed to the provider (catalog-read.ts; server.ts takes it out before the rest is decoded).
+ */
+export const NOT_JOB_PROPERTIES: readonly string[] = [...CLOUDFORMATION_PROPERTIES, 'CatalogServerId'];
+
 const KNOWN_PROPERTIES = [
   'ServerId',
   'SeedReplicationTime',

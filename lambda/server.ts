@@ -13,7 +13,7 @@ import { NoJobMadeError, RefusedError } from './errors';
 import type { Invocation } from './invocation';
 import { hex8, isOwnedBy, ownerOf } from './ownership';
 import { Replaced, parsePhysicalId } from './physical-id';
-import { InvalidPropertyError } from './properties';
+import { InvalidPropertyError, NOT_JOB_PROPERTIES } from './properties';
 import { isLive, jobById } from './sms';
 
 /** A VM selector, as the template writes it. */
@@ -272,12 +272,9 @@ async function nothingHeldChanges(event: CloudFormationCustomResourceUpdateEvent
   return { event, serverId, nothingToDo: true };
 }
 
-/** Properties that are not the job's: CloudFormation's own, and the stack's read of the catalog handed to the provider. */
-const NOT_HELD = ['ServiceToken', 'ServiceTimeout', 'CatalogServerId'];
-
 /** Whether two sets of properties differ only in properties the job does not hold. */
 function holdsNoChange(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
-  const held = (raw: Record<string, unknown> | undefined) => JSON.stringify(Object.entries(raw ?? {}).filter(([key]) => !NOT_HELD.includes(key))
+  const held = (raw: Record<string, unknown> | undefined) => JSON.stringify(Object.entries(raw ?? {}).filter(([key]) => !NOT_JOB_PROPERTIES.includes(key))
     .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
   return held(a) === held(b);
 }

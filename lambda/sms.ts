@@ -7,7 +7,7 @@
  */
 import { GetReplicationJobsCommand, ReplicationJob, SMSClient, SMSClientResolvedConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-sms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Command, FinalizeHandler, HandlerExecutionContext } from '@smithy/types';
+import type { Command, FinalizeHandler, HandlerExecutionContext, RetryStrategyV2 } from '@smithy/types';
 import { DeadlineError, SmsCallError, isServiceAnswer } from './errors';
 import type { Invocation } from './invocation';
 import { CATALOG_PAGE, FAILED, ProviderError, UntilDeadlineRetryStrategy, retryStrategy } from './retry';
@@ -17,13 +17,7 @@ import { StackStatusError } from './stack-status';
  * Created once per Lambda container, and shared by its invocations (one at a time in Lambda) for its connections.
  * AWS_ENDPOINT_URL_SMS (or AWS_ENDPOINT_URL) points it elsewhere, e.g. a local emulator. Sent to through `call` only.
  */
-export const sms = new SMSClient({
-  endpoint: process.env.AWS_ENDPOINT_URL_SMS ?? process.env.AWS_ENDPOINT_URL,
-  // Transient errors are retried until `call`'s deadline, not for a count (retry.ts). Every SMS call, each page of a
-  // listing included, goes through it.
-  retryStrategy: retryStrategy(),
-  requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 20000 }),
-});
+export const sms = smsClient(retryStrategy());
 
 let catalogClient: SMSClient | undefined;
 
@@ -32,12 +26,19 @@ let catalogClient: SMSClient | undefined;
  * of a lone reader of pages (retry.ts's CATALOG_PAGE). Made on first use, by the invocations that read the catalog.
  */
 export function catalogReader(): SMSClient {
-  catalogClient ??= new SMSClient({
+  catalogClient ??= smsClient(new UntilDeadlineRetryStrategy(CATALOG_PAGE, FAILED));
+  return catalogClient;
+}
+
+/** An SMS client with the container's settings and `strategy` for retries. */
+function smsClient(strategy: RetryStrategyV2): SMSClient {
+  return new SMSClient({
     endpoint: process.env.AWS_ENDPOINT_URL_SMS ?? process.env.AWS_ENDPOINT_URL,
-    retryStrategy: new UntilDeadlineRetryStrategy(CATALOG_PAGE, FAILED),
+    // Transient errors are retried until `call`'s deadline, not for a count (retry.ts). Every SMS call, each page of a
+    // listing included, goes through it.
+    retryStrategy: strategy,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 20000 }),
   });
-  return catalogClient;
 }
 
 /** An SMS command, such as a GetReplicationJobsCommand. */

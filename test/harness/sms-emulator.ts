@@ -175,6 +175,12 @@ export class SmsEmulator {
     return serverId;
   }
 
+  /** Adds `count` servers named vm-<n>, n from `from` on, with ids s-<0x1000 + n> (8 hex digits), on one VM manager. */
+  fillCatalog(count: number, from = 0): this {
+    for (let i = from; i < from + count; i++) this.addServer(`s-${(0x1000 + i).toString(16).padStart(8, '0')}`, { vmName: `vm-${i}` });
+    return this;
+  }
+
   /** Removes a server from the catalog (its VM decommissioned, then the catalog imported again). */
   removeServer(serverId: string): void {
     if (!this.servers.delete(serverId)) throw new Error(`no server ${serverId} in the catalog`);

@@ -28,11 +28,6 @@ afterEach(async () => {
   await emulator.close();
 });
 
-/** `count` servers named vm-<n>, from n = `from`: 50 to a page of GetServers. */
-function fillCatalog(count: number, from = 0): void {
-  for (let i = from; i < from + count; i++) emulator.addServer(`s-${(0x1000 + i).toString(16).padStart(8, '0')}`, { vmName: `vm-${i}` });
-}
-
 /** A stack of jobs named by VM, one per name, with construct ids Job0, Job1, ... */
 async function stackNaming(names: string[], functionTimeoutSeconds?: number): Promise<World> {
   return world({
@@ -54,7 +49,7 @@ function bodyBytes(result: CfnResult): number {
 }
 
 test('one read of the catalog for three VM-named jobs: each Create sends CreateReplicationJob alone, on its VM\'s server', async () => {
-  fillCatalog(120);
+  emulator.fillCatalog(120);
   w = await stackNaming(['vm-3', 'vm-77', 'vm-119']);
   const { readId } = readOf(w, 'Job0');
   expect(w.cfn.catalogReadIds()).toEqual([readId]);
@@ -87,7 +82,7 @@ test('one read of the catalog for three VM-named jobs: each Create sends CreateR
 });
 
 test('a catalog to import: the read imports it once and waits, and no job asks the catalog anything', async () => {
-  fillCatalog(10);
+  emulator.fillCatalog(10);
   emulator.setCatalogStatus('EXPIRED', { importMs: 3000 });
   w = await stackNaming(['vm-1', 'vm-2']);
   const { readId } = readOf(w, 'Job0');
@@ -270,7 +265,7 @@ test('an Update that only adds CatalogServerId (a stack deployed before the read
 
 describe('the read never fails, and answers in time', () => {
   test('a cancelled Create of the read: its rollback Delete answers SUCCESS without a call to SMS', async () => {
-    fillCatalog(200);
+    emulator.fillCatalog(200);
     w = await stackNaming(['vm-150']);
     const { readId } = readOf(w, 'Job0');
     emulator.inject('GetServers', { kind: 'delay', ms: 400 }, 10);
@@ -284,7 +279,7 @@ describe('the read never fails, and answers in time', () => {
   });
 
   test('delivered twice: both deliveries answer the same servers, and the catalog is imported once', async () => {
-    fillCatalog(60);
+    emulator.fillCatalog(60);
     emulator.setCatalogStatus('NOT_IMPORTED', { importMs: 1500 });
     w = await stackNaming(['vm-5', 'vm-55']);
     const { readId } = readOf(w, 'Job0');

@@ -22,17 +22,12 @@ afterEach(async () => {
   await emulator.close();
 });
 
-/** Fills the catalog with `count` servers named vm-<n>, on one VM manager; `from` numbers them on from another n. */
-function fillCatalog(count: number, from = 0): void {
-  for (let i = from; i < from + count; i++) emulator.addServer(`s-${(0x1000 + i).toString(16).padStart(8, '0')}`, { vmName: `vm-${i}` });
-}
-
 async function stackNaming(vmName: string, options?: VmNameOptions, functionTimeoutSeconds?: number): Promise<World> {
   return world({ emulator, functionTimeoutSeconds, jobs: { Job: { server: SmsServer.fromVmName(vmName, options), seedReplicationTime: seed } } });
 }
 
 test('a VM on the catalog\'s second page: every page is read, once, and the job is made on its server', async () => {
-  fillCatalog(60);
+  emulator.fillCatalog(60);
   const target = emulator.addServer('s-0000beef', { vmName: 'web-01', vmManagerName: 'vc-east' });
   w = await stackNaming('web-01');
   const { result, calls } = await smsCallsDuring(emulator, () => w!.cfn.create(w!.jobs.Job));
@@ -87,7 +82,7 @@ test('vmManagerName narrows the name to one server', async () => {
 });
 
 test('a name not in the catalog fails naming the name, the selector, the catalog\'s status and time, and what to do', async () => {
-  fillCatalog(3);
+  emulator.fillCatalog(3);
   w = await stackNaming('web-01', { vmManagerName: 'vc-east' });
   const created = await w.cfn.create(w.jobs.Job);
   expectAnsweredInTime(created);
@@ -147,7 +142,7 @@ test('an import slower than the budget: a clear FAILED in time, and no job', asy
 });
 
 test('a throttled GetServers is retried, and the job made', async () => {
-  fillCatalog(60);
+  emulator.fillCatalog(60);
   const target = emulator.addServer('s-0000beef', { vmName: 'web-01' });
   emulator.failNext('GetServers', 'ThrottlingException', { times: 3 });
   w = await stackNaming('web-01');
@@ -240,7 +235,7 @@ describe('issue 33: a consistent read of the catalog, within the budget', () => 
 
   test('the catalog EXPIRED after page 1 of 3: read again after its import, and a name on pages 1 and 3 is ambiguous, not page 1\'s', async () => {
     emulator.addServer('s-000000e1', { vmName: 'app-01', vmManagerName: 'vc-east' });
-    fillCatalog(120);
+    emulator.fillCatalog(120);
     emulator.addServer('s-000000a1', { vmName: 'app-01', vmManagerName: 'vc-west' });
     w = await stackNaming('app-01');
     // The stack's read found two servers and left the name to the job, whose own read the catalog changes under.
@@ -260,9 +255,9 @@ describe('issue 33: a consistent read of the catalog, within the budget', () => 
   });
 
   test('the catalog IMPORTING from page 2 on: waited for and read again, and the VM found among all 121 servers', async () => {
-    fillCatalog(77);
+    emulator.fillCatalog(77);
     const target = emulator.addServer('s-0000f077', { vmName: 'web-77' });
-    fillCatalog(43, 77);
+    emulator.fillCatalog(43, 77);
     w = await stackNaming('web-77');
     changeCatalogBeforePageTwo(() => emulator.setCatalogStatus('IMPORTING', { importMs: 1500 }));
     const created = await w.cfn.create(w.jobs.Job);
