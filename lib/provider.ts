@@ -202,14 +202,6 @@ export class ReplicationJobProvider extends Construct {
   }
 
   /**
-   * What the provider's role is allowed: the statements of its managed policy, or what an immutable role must already
-   * allow, once the provider is made. Jobs add `iam:PassRole` statements as they name roles.
-   *
-   * @internal
-   */
-  public _document?: iam.PolicyDocument;
-
-  /**
    * What every job depends on: the function's EventInvokeConfig, so that the 5-minute event age is in force before any
    * job's first event; through it, the function and the managed policy, which the function depends on. Resolved at
    * synthesis, to the function the settings made.
@@ -219,6 +211,11 @@ export class ReplicationJobProvider extends Construct {
   public readonly _jobDependency: IDependable;
 
   private readonly serviceToken: string;
+  /**
+   * What the provider's role is allowed, once the provider is made: the statements of its managed policy, or what an
+   * immutable role must already allow. Jobs add `iam:PassRole` statements as they name roles.
+   */
+  private document?: iam.PolicyDocument;
   private readonly passRole: iam.PolicyStatement;
   private readonly passedRoles = new Set<string>();
   private resolvesServers = false;
@@ -374,7 +371,7 @@ export class ReplicationJobProvider extends Construct {
     // event (without it, Lambda's default, 6 hours and 2 retries, applies to the events of a first deployment); it
     // depends on the function, which depends on the policy: no job is created before the provider may call SMS.
     const eventInvokeConfig = handler.node.findChild('EventInvokeConfig');
-    this._document = document;
+    this.document = document;
 
     if (!policy) {
       // Listed at synthesis, when every job has added the roles it passes.
@@ -448,7 +445,7 @@ export class ReplicationJobProvider extends Construct {
       return;
     }
     this.resolvesServers = true;
-    this._document?.addStatements(serverResolution());
+    this.document?.addStatements(serverResolution());
   }
 
   /**
@@ -477,7 +474,7 @@ export class ReplicationJobProvider extends Construct {
       return;
     }
     if (this.passedRoles.size === 0) {
-      this._document?.addStatements(this.passRole);
+      this.document?.addStatements(this.passRole);
     }
     this.passedRoles.add(key);
     this.passRole.addResources(role.roleArn);
