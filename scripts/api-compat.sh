@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The compatibility guard (issue 36): compares the public API the build just made (.jsii, from `npm run compile`) with
-# the baseline kept in compat/api-baseline (the assembly of the last release, and the one this guard started from
+# the baseline kept in compat/.api-baseline (the assembly of the last release, and the one this guard started from
 # before the first), with jsii-diff, the tool aws-cdk-lib's own build uses. A change jsii-diff calls breaking (a
 # member or type removed, a type narrowed, a prop made required) fails, unless a commit since the baseline says so in
 # Conventional Commits form (`type!:` or a `BREAKING CHANGE:` footer): then the release workflow makes it a major
 # version, and the changelog lists it. The release refreshes the baseline (.versionrc.json's postbump). Every API
-# counts (--error-on all): the package is still marked experimental, under which jsii-diff would only warn.
+# counts (--error-on all): the package is still marked experimental, under which jsii-diff would only warn. The
+# baseline's folder starts with a dot so that jsii-docgen, which reads every `**/.jsii` under the project (dot folders
+# left out) and keeps the last one of each name and version, documents this build's API, not the baseline's.
 #
 #   bash scripts/api-compat.sh            check (npm test runs it after compile)
 #   bash scripts/api-compat.sh --update   make the current API the baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BASE=compat/api-baseline
+BASE=compat/.api-baseline
 if [ "${1:-}" = "--update" ]; then
   mkdir -p "$BASE"
   cp .jsii "$BASE/.jsii"

@@ -15,6 +15,13 @@ test('API.md is what jsii-docgen generates from the assembly (else run `npm run 
   try {
     execFileSync(bin('jsii-docgen'), ['-o', path.join(dir, 'API.md')], { cwd: ROOT, stdio: 'pipe' });
     expect(fs.readFileSync(path.join(ROOT, 'API.md'), 'utf8')).toEqual(fs.readFileSync(path.join(dir, 'API.md'), 'utf8'));
+    // And it documents this build's assembly: every public type and method of .jsii is in it (jsii-docgen reads every
+    // .jsii of the project, and a second assembly of this name, such as an API baseline, would take its place).
+    const assembly = JSON.parse(fs.readFileSync(path.join(ROOT, '.jsii'), 'utf8'));
+    const generated = fs.readFileSync(path.join(dir, 'API.md'), 'utf8');
+    const documented = Object.values(assembly.types).flatMap((t: any) => [t.fqn, ...(t.methods ?? []).map((m: any) => `${t.fqn}.${m.name}`),
+      ...(t.properties ?? []).map((p: any) => `${t.fqn}.property.${p.name}`)]);
+    expect(documented.filter((fqn) => !generated.includes(`id="${fqn}"`))).toEqual([]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
