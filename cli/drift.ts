@@ -19,12 +19,14 @@ const NOT_SETTINGS: Record<string, string> = {
 };
 
 /**
- * Properties that name the server by its VM (`SmsServer.fromVmName`), which the provider resolves to a ServerId before
- * it decodes the rest (lambda/server.ts): compared with the job's VM, not decoded.
+ * Properties that name the server by its VM (`SmsServer.fromVmName`, `SmsServer.fromVmServerAddress`), which the
+ * provider resolves to a ServerId before it decodes the rest (lambda/server.ts): compared with the job's VM, not decoded.
  */
 const VM_SELECTOR: Record<string, (job: ReplicationJob) => string | undefined> = {
   VmName: (job) => job.vmServer?.vmName,
   VmManagerName: (job) => job.vmServer?.vmManagerName,
+  VmManagerId: (job) => job.vmServer?.vmServerAddress?.vmManagerId,
+  VmId: (job) => job.vmServer?.vmServerAddress?.vmId,
 };
 
 /** Job states in which SMS no longer holds the job. */

@@ -10,7 +10,7 @@ import { isAdoptedBy, isMadeBy, isOwnedBy, markerOf, markerText, tokenOf, withou
 import { parsePhysicalId } from './physical-id';
 import { adoptsExistingJob, serverIdOf } from './properties';
 import { readDeadline } from './rollback';
-import { VmSelector, jobMatchesSelector, selectorOf } from './server';
+import { ServerSelector, jobMatchesSelector, selectorOf } from './server';
 import { allJobs, isLive, jobById, jobOfServer } from './sms';
 
 /**
@@ -89,7 +89,7 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
  * meet"). Failing instead would leave the rollback stuck (ROLLBACK_FAILED) until SMS answers.
  */
 async function deleteJobMadeBy(serverId: string | undefined, owner: string, token: string | undefined, invocation: Invocation,
-  selector?: VmSelector): Promise<void> {
+  selector?: ServerSelector): Promise<void> {
   if (!serverId && !selector) {
     return;
   }

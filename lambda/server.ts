@@ -1,11 +1,14 @@
 /**
- * A server named by its VM (the VmName and VmManagerName properties, from `SmsServer.fromVmName`): found in the SMS
- * server catalog before anything is written to SMS, so that create.ts and update.ts see a ServerId as for any job.
+ * A server named by its VM: by its name (the VmName and VmManagerName properties, from `SmsServer.fromVmName`) or by
+ * its address in its VM manager (VmManagerId and VmId, from `SmsServer.fromVmServerAddress`). Found in the SMS server
+ * catalog before anything is written to SMS, so that create.ts and update.ts see a ServerId as for any job.
  *
  * The stack reads the catalog once for its VM-named jobs (catalog-read.ts) and hands each its server; a job reads it
  * itself only where that read named no server for it. The catalog is read at most once per invocation (GetServers,
- * every page), and only when the selector is new: a Create, or an Update that changes it. A catalog that is not AVAILABLE is imported (ImportServerCatalog) and waited
- * for within the invocation's budget.
+ * every page), and only when the selector is new: a Create, or an Update that changes it. A VM address is looked up
+ * by the job itself, with GetServers filtered by SMS to that address (one page): the stack's read is for names, which
+ * SMS cannot filter on. A catalog that is not AVAILABLE is imported (ImportServerCatalog) and waited for within the
+ * invocation's budget.
  */
 import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Server } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
@@ -16,10 +19,23 @@ import { Replaced, parsePhysicalId } from './physical-id';
 import { InvalidPropertyError, NOT_JOB_PROPERTIES } from './properties';
 import { isLive, jobById } from './sms';
 
-/** A VM selector, as the template writes it. */
+/** A VM selector by name, as the template writes it. */
 export interface VmSelector {
   readonly vmName: string;
   readonly vmManagerName?: string;
+}
+
+/** A VM selector by address in its VM manager, as the template writes it (SMS's VmServerAddress). */
+export interface VmAddressSelector {
+  readonly vmManagerId: string;
+  readonly vmId: string;
+}
+
+/** How a job's properties name its server's VM: by name, or by address. */
+export type ServerSelector = VmSelector | VmAddressSelector;
+
+function isAddress(selector: ServerSelector): selector is VmAddressSelector {
+  return 'vmId' in selector;
 }
 
 /** The event with the server of each VM selector written as ServerId, and the server the new properties name. */
@@ -51,7 +67,7 @@ export type RollbackKnowledge = 'confirmed' | 'assumed' | undefined;
 
 /** How properties name their server (a VM selector, or a server id), as one string, for hashing. */
 function keyOf(raw: Record<string, unknown> | undefined): string {
-  let selector: VmSelector | undefined;
+  let selector: ServerSelector | undefined;
   try {
     selector = selectorOf(raw);
   } catch {
@@ -60,8 +76,10 @@ function keyOf(raw: Record<string, unknown> | undefined): string {
   return selector ? selectorKey(selector) : `id\u0000${serverIdOfRaw(raw) ?? ''}`;
 }
 
-function selectorKey(selector: VmSelector): string {
-  return `vm\u0000${selector.vmName}\u0000${selector.vmManagerName ?? ''}`;
+function selectorKey(selector: ServerSelector): string {
+  return isAddress(selector)
+    ? `address\u0000${selector.vmManagerId}\u0000${selector.vmId}`
+    : `vm\u0000${selector.vmName}\u0000${selector.vmManagerName ?? ''}`;
 }
 
 /**
@@ -78,9 +96,9 @@ export function selectorHash(selector: VmSelector): string {
  * read found none or several, could not read the catalog, or resolved another selector: the job then reads the catalog
  * itself, and fails with its own Reason where the read found no single server).
  */
-function serverOfCatalogRead(raw: Record<string, unknown> | undefined, selector: VmSelector): string | undefined {
+function serverOfCatalogRead(raw: Record<string, unknown> | undefined, selector: ServerSelector): string | undefined {
   const value = raw?.CatalogServerId;
-  if (typeof value !== 'string') return undefined;
+  if (typeof value !== 'string' || isAddress(selector)) return undefined;
   const at = value.lastIndexOf('@');
   return at > 0 && !value.startsWith('?') && value.slice(at + 1) === selectorHash(selector) ? value.slice(0, at) : undefined;
 }
@@ -104,7 +122,10 @@ export function replacementToken(fromPhysicalId: string, to: Record<string, unkn
 }
 
 /** Whether SMS's record of a job's VM is the one the selector names (a job records the VM it replicates). */
-export function jobMatchesSelector(vmServer: { vmName?: string; vmManagerName?: string } | undefined, selector: VmSelector): boolean {
+export function jobMatchesSelector(vmServer: Server['vmServer'], selector: ServerSelector): boolean {
+  if (isAddress(selector)) {
+    return vmServer?.vmServerAddress?.vmManagerId === selector.vmManagerId && vmServer?.vmServerAddress?.vmId === selector.vmId;
+  }
   return vmServer?.vmName === selector.vmName && (selector.vmManagerName === undefined || vmServer?.vmManagerName === selector.vmManagerName);
 }
 
@@ -114,10 +135,19 @@ export class ServerNotResolvedError extends RefusedError {}
 /** The longest wait between two looks at a catalog being imported. */
 const MAX_POLL_MS = 5000;
 
-/** The VM selector of the properties, if they name the server by its VM. */
-export function selectorOf(raw: Record<string, unknown> | undefined): VmSelector | undefined {
+/** The VM selector of the properties, if they name the server by its VM: by its name, or by its address. */
+export function selectorOf(raw: Record<string, unknown> | undefined): ServerSelector | undefined {
+  const address = addressOf(raw);
   const vmName = raw?.VmName;
   const vmManagerName = raw?.VmManagerName;
+  if (address !== undefined) {
+    const also = [['VmName', vmName], ['VmManagerName', vmManagerName], ['ServerId', raw?.ServerId]].filter(([, v]) => v !== undefined && v !== '');
+    if (also.length > 0) {
+      throw new InvalidPropertyError(`Properties VmManagerId and VmId ("${address.vmManagerId}", "${address.vmId}") name the server by its VM's address; ` +
+        `${also.map(([k, v]) => `${k} ("${String(v)}")`).join(' and ')} name${also.length === 1 ? 's' : ''} it again: give one way.`);
+    }
+    return address;
+  }
   if (vmName === undefined || vmName === '') {
     if (vmManagerName !== undefined && vmManagerName !== '') {
       throw new InvalidPropertyError(`Property VmManagerName ("${String(vmManagerName)}") needs VmName: it narrows a VM name.`);
@@ -131,6 +161,21 @@ export function selectorOf(raw: Record<string, unknown> | undefined): VmSelector
     throw new InvalidPropertyError(`Properties ServerId ("${String(raw.ServerId)}") and VmName ("${vmName}") name the server twice; give one.`);
   }
   return { vmName, vmManagerName: vmManagerName === '' ? undefined : vmManagerName };
+}
+
+/** The VM address of the properties (VmManagerId and VmId, both or neither), if any. */
+function addressOf(raw: Record<string, unknown> | undefined): VmAddressSelector | undefined {
+  const vmManagerId = raw?.VmManagerId;
+  const vmId = raw?.VmId;
+  const given = (v: unknown) => v !== undefined && v !== '';
+  if (!given(vmManagerId) && !given(vmId)) {
+    return undefined;
+  }
+  if (typeof vmManagerId !== 'string' || typeof vmId !== 'string' || !given(vmManagerId) || !given(vmId)) {
+    throw new InvalidPropertyError(`Properties VmManagerId and VmId name a VM's address in its VM manager together, as two non-empty strings ` +
+      `(GetServers: vmServer.vmServerAddress), got ${JSON.stringify({ VmManagerId: vmManagerId, VmId: vmId })}.`);
+  }
+  return { vmManagerId, vmId };
 }
 
 /**
@@ -175,7 +220,7 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
     return { event: { ...event, ResourceProperties: withServerId(event.ResourceProperties, serverId) }, serverId };
   }
 
-  let oldSelector: VmSelector | undefined;
+  let oldSelector: ServerSelector | undefined;
   try {
     oldSelector = selectorOf(event.OldResourceProperties);
   } catch {
@@ -260,7 +305,7 @@ async function resolve(event: CloudFormationCustomResourceEvent, invocation: Inv
  * job deleted outside CloudFormation, SMS throttling). One GetReplicationJobs, within the look-up time, gives the
  * ServerId attribute; without it, what the stack's read last named for the selector, if anything.
  */
-async function nothingHeldChanges(event: CloudFormationCustomResourceUpdateEvent, selector: VmSelector, jobId: string | undefined,
+async function nothingHeldChanges(event: CloudFormationCustomResourceUpdateEvent, selector: ServerSelector, jobId: string | undefined,
   invocation: Invocation): Promise<ResolvedEvent> {
   const job = jobId ? await jobById(invocation, jobId, invocation.budget.lookUp).catch((e: Error) => {
     console.warn(JSON.stringify({ message: 'could not read the job, for its ServerId attribute', replicationJobId: jobId, error: e.message }));
@@ -279,23 +324,29 @@ function holdsNoChange(a: Record<string, unknown> | undefined, b: Record<string,
   return held(a) === held(b);
 }
 
-function sameSelector(a: VmSelector, b: VmSelector): boolean {
-  return a.vmName === b.vmName && a.vmManagerName === b.vmManagerName;
+function sameSelector(a: ServerSelector, b: ServerSelector): boolean {
+  return selectorKey(a) === selectorKey(b);
 }
 
 /** The properties with ServerId for the selector, which the other properties' decoding does not know. */
 function withServerId<T extends object>(raw: T, serverId: string): T {
-  const { VmName: _name, VmManagerName: _manager, CatalogServerId: _read, ...rest } = raw as Record<string, unknown>;
+  const { VmName: _name, VmManagerName: _manager, VmManagerId: _managerId, VmId: _vmId, CatalogServerId: _read, ...rest } = raw as Record<string, unknown>;
   return (serverId === '' ? rest : { ...rest, ServerId: serverId }) as T;
 }
 
 /** How a selector is written in the construct's code, for messages. */
-export function describeSelector(selector: VmSelector): string {
+export function describeSelector(selector: ServerSelector): string {
+  if (isAddress(selector)) {
+    return `SmsServer.fromVmServerAddress({ vmManagerId: '${selector.vmManagerId}', vmId: '${selector.vmId}' })`;
+  }
   return `SmsServer.fromVmName('${selector.vmName}'${selector.vmManagerName === undefined ? '' : `, { vmManagerName: '${selector.vmManagerName}' }`})`;
 }
 
 /** The one server the selector matches in the catalog; anything else fails, naming what to do. */
-async function findServer(selector: VmSelector, invocation: Invocation): Promise<string> {
+async function findServer(selector: ServerSelector, invocation: Invocation): Promise<string> {
+  if (isAddress(selector)) {
+    return findServerAt(selector, invocation);
+  }
   const catalog = await readCatalog(invocation);
   const matches = matchesOf(catalog.servers, selector);
   const catalogText = `the SMS server catalog (${catalog.status}, last modified ${when(catalog.lastModifiedOn)}, ` +
@@ -314,6 +365,29 @@ async function findServer(selector: VmSelector, invocation: Invocation): Promise
       : 'Name ';
     throw new ServerNotResolvedError('ServerAmbiguous', `${matches.length} servers match ${describeSelector(selector)} in ${catalogText}: ` +
       `${listed.join(', ')}. No replication job was made. ${narrow}the server by its id (such as SmsServer.fromServerId('${matches[0].serverId}')).`);
+  }
+  return matches[0].serverId!;
+}
+
+/**
+ * The one server at the VM address: GetServers filtered by SMS to it (vmServerAddressList), so one page whatever the
+ * catalog's size; the answer is checked against the address all the same.
+ */
+async function findServerAt(selector: VmAddressSelector, invocation: Invocation): Promise<string> {
+  const catalog = await readCatalog(invocation, { importAndWait: true, address: selector });
+  const matches = catalog.servers.filter((s) => jobMatchesSelector(s.vmServer, selector));
+  const catalogText = `the SMS server catalog (${catalog.status}, last modified ${when(catalog.lastModifiedOn)}` +
+    `${catalog.imported ? ', imported by this deployment' : ''})`;
+  if (matches.length === 0) {
+    throw new ServerNotResolvedError('ServerNotFound', `No server matches ${describeSelector(selector)}: ${catalogText} has no VM with ID ` +
+      `"${selector.vmId}" on the VM manager with ID "${selector.vmManagerId}". No replication job was made. Check both IDs as GetServers ` +
+      'reports them (vmServer.vmServerAddress; the servers command of this package prints them); if the VM is new, import the ' +
+      'catalog again (ImportServerCatalog, or "Import server catalog" in the SMS console), then deploy again.');
+  }
+  if (matches.length > 1) {
+    throw new ServerNotResolvedError('ServerAmbiguous', `${matches.length} servers match ${describeSelector(selector)} in ${catalogText}: ` +
+      `${matches.map((s) => s.serverId).join(', ')}. No replication job was made. Name the server by its id (such as ` +
+      `SmsServer.fromServerId('${matches[0].serverId}')).`);
   }
   return matches[0].serverId!;
 }
@@ -344,7 +418,8 @@ const MAX_CATALOG_READS = 3;
  * late still leaves its write the time it needs; a catalog still importing then fails, naming the import as what used
  * the time.
  */
-export async function readCatalog(invocation: Invocation, options: { readonly importAndWait: boolean } = { importAndWait: true }): Promise<Catalog> {
+export async function readCatalog(invocation: Invocation,
+  options: { readonly importAndWait: boolean; readonly address?: VmAddressSelector } = { importAndWait: true }): Promise<Catalog> {
   let imported = false;
   let before: string | undefined;
   let waitMs = 1000;
@@ -352,14 +427,14 @@ export async function readCatalog(invocation: Invocation, options: { readonly im
   const started = Date.now();
   const waitUntil = invocation.budget.work - 2 * invocation.budget.writeLease;
   for (;;) {
-    const first = await getServers(invocation, undefined, invocation.budget.work);
+    const first = await getServers(invocation, undefined, invocation.budget.work, options.address);
     const status = first.serverCatalogStatus ?? 'AVAILABLE';
     before ??= status;
     if (status === 'AVAILABLE') {
       const servers = [...first.serverList ?? []];
       let changed: GetServersResponse | undefined;
       for (let next = first.nextToken; next;) {
-        const page = await getServers(invocation, next, invocation.budget.work);
+        const page = await getServers(invocation, next, invocation.budget.work, options.address);
         const modified = page.lastModifiedOn && first.lastModifiedOn ? page.lastModifiedOn.getTime() !== first.lastModifiedOn.getTime() : false;
         if ((page.serverCatalogStatus ?? 'AVAILABLE') !== 'AVAILABLE' || modified) {
           changed = page;
@@ -405,8 +480,9 @@ export async function readCatalog(invocation: Invocation, options: { readonly im
   }
 }
 
-async function getServers(invocation: Invocation, nextToken: string | undefined, deadline: number): Promise<GetServersResponse> {
-  return invocation.call('GetServers', (send) => send(new GetServersCommand({ nextToken })), deadline);
+async function getServers(invocation: Invocation, nextToken: string | undefined, deadline: number, address?: VmAddressSelector): Promise<GetServersResponse> {
+  const vmServerAddressList = address ? [{ vmManagerId: address.vmManagerId, vmId: address.vmId }] : undefined;
+  return invocation.call('GetServers', (send) => send(new GetServersCommand({ nextToken, vmServerAddressList })), deadline);
 }
 
 function when(date: Date | undefined): string {

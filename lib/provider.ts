@@ -436,7 +436,7 @@ export class ReplicationJobProvider extends Construct {
 
   /**
    * Lets the provider read the SMS server catalog and import it, once, for jobs that name their server by its VM
-   * (`SmsServer.fromVmName`); stacks without such a job never get these permissions.
+   * (`SmsServer.fromVmName`, `SmsServer.fromVmServerAddress`); stacks without such a job never get these permissions.
    *
    * @internal
    */

@@ -93,9 +93,9 @@ export interface ReplicationJobProps {
   readonly serverId?: string;
 
   /**
-   * The server to replicate, named by its ID (the same as the server ID property) or by the name of its VM, which
-   * the provider finds in the SMS server catalog at deploy time (`SmsServer` shows both). Give this or the server ID,
-   * not both.
+   * The server to replicate, named by its ID (the same as the server ID property) or by its VM (its name, or its
+   * address in its VM manager), which the provider finds in the SMS server catalog at deploy time (`SmsServer` shows
+   * each). Give this or the server ID, not both.
    *
    * A VM selector is resolved when the job is created and when the selector changes (an update that keeps it asks
    * SMS nothing about it); a selector that then resolves to another server replaces the job, as a changed server ID
@@ -295,6 +295,9 @@ export class ReplicationJob extends ReplicationJobBase {
       claimServer(this, server.serverId);
     }
     claimVmSelector(this, server);
+    if (server.vmId !== undefined) {
+      ReplicationJobProvider.of(this)._allowServerResolution();
+    }
 
     const provider = ReplicationJobProvider.of(this);
     if (props.role) {
@@ -322,6 +325,8 @@ export class ReplicationJob extends ReplicationJobBase {
         ServerId: server.serverId,
         VmName: server.vmName,
         VmManagerName: server.vmManagerName,
+        VmManagerId: server.vmManagerId,
+        VmId: server.vmId,
         // The server the stack's read of the catalog found for the VM: one read for the stack's VM-named jobs, not one
         // each (lambda/catalog-read.ts).
         CatalogServerId: server.vmName !== undefined ? provider._catalogServerOf(() => resource, server.vmName, server.vmManagerName) : undefined,

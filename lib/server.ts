@@ -16,6 +16,21 @@ export interface VmNameOptions {
 }
 
 /**
+ * A VM's address in its VM manager, as the SMS API's GetServers reports it (`vmServer.vmServerAddress`) and filters
+ * on: unique even where VM names are not (two folders of one vCenter with a VM of the same name).
+ */
+export interface VmServerAddress {
+  /**
+   * The ID of the VM manager (the vCenter, SCVMM or Azure subscription the SMS connector reports), such as
+   * `vmm-0123456789abcdef0` (GetServers: vmServer.vmServerAddress.vmManagerId).
+   */
+  readonly vmManagerId: string;
+
+  /** The ID of the VM in its VM manager, such as `vm-1234` (GetServers: vmServer.vmServerAddress.vmId). */
+  readonly vmId: string;
+}
+
+/**
  * The server a ReplicationJob replicates: an SMS server id, or a VM the provider finds in the SMS server catalog at
  * deploy time. Made by its static methods only; what each writes in the template is internal, so that a new kind of
  * selector is added without a breaking change.
@@ -23,7 +38,8 @@ export interface VmNameOptions {
  * A VM selector (a server named by its VM) is resolved when the job is created, or when the selector changes: the
  * stack reads the catalog once for all its VM-named jobs (GetServers, every page; one `Custom::SmsServerCatalog` for
  * every 50 jobs, created before them), importing it first (ImportServerCatalog) when it is not available, and the job
- * fails, before anything is written to SMS, unless exactly one server matches.
+ * fails, before anything is written to SMS, unless exactly one server matches. A VM address selector is resolved by the
+ * job itself, with one GetServers filtered by SMS to that address.
  *
  * @example
  * import { App, Stack } from 'aws-cdk-lib';
@@ -34,6 +50,9 @@ export interface VmNameOptions {
  *
  * new ReplicationJob(stack, 'DatabaseServer', { server: SmsServer.fromServerId('s-12345678') });
  * new ReplicationJob(stack, 'WebServer', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-east' }) });
+ * new ReplicationJob(stack, 'AppServer', {
+ *   server: SmsServer.fromVmServerAddress({ vmManagerId: 'vmm-0123456789abcdef0', vmId: 'vm-1234' }),
+ * });
  */
 export class SmsServer {
   /**
@@ -70,10 +89,31 @@ export class SmsServer {
     return new SmsServer({ vmName, vmManagerName: options.vmManagerName });
   }
 
+  /**
+   * The server of the VM at this address in its VM manager (the VM manager's ID and the VM's ID), found by the provider
+   * at deploy time with one GetServers that SMS filters to that address.
+   *
+   * The way to name a VM whose name is not unique in its VM manager (two folders with a VM of the same name): the
+   * address is, and it costs one request a job where a name costs a read of the whole catalog (shared by the stack's
+   * VM-named jobs). The provider needs `sms:GetServers` and `sms:ImportServerCatalog` for it, as for a VM name. The
+   * `servers` command of this package's command line prints each server's address.
+   *
+   * @param address the VM manager's ID and the VM's ID, as GetServers reports them
+   */
+  public static fromVmServerAddress(address: VmServerAddress): SmsServer {
+    for (const [name, value] of [['vmManagerId', address.vmManagerId], ['vmId', address.vmId]] as const) {
+      if (typeof value !== 'string' || (!Token.isUnresolved(value) && value.trim() === '')) {
+        throw validationError(`SmsServer.fromVmServerAddress: ${name} must be the non-empty ID that GetServers reports in vmServer.vmServerAddress.${name}, got ${JSON.stringify(value)}`);
+      }
+    }
+    return new SmsServer({ vmManagerId: address.vmManagerId, vmId: address.vmId });
+  }
+
   private constructor(private readonly config: SmsServerConfig) {}
 
   /**
-   * What the selector writes in the job's template: the ServerId property, or the VmName and VmManagerName properties.
+   * What the selector writes in the job's template: the ServerId property, the VmName and VmManagerName properties, or
+   * the VmManagerId and VmId properties.
    * A new kind of selector is a new static method and a new field here, with no change to the public API.
    *
    * @internal
@@ -88,9 +128,12 @@ export class SmsServer {
    * @internal
    */
   public _describe(): string {
-    const { serverId, vmName, vmManagerName } = this.config;
+    const { serverId, vmName, vmManagerName, vmManagerId, vmId } = this.config;
     if (serverId !== undefined) {
       return `SmsServer.fromServerId('${serverId}')`;
+    }
+    if (vmId !== undefined) {
+      return `SmsServer.fromVmServerAddress({ vmManagerId: '${vmManagerId}', vmId: '${vmId}' })`;
     }
     return `SmsServer.fromVmName('${vmName}'${vmManagerName === undefined ? '' : `, { vmManagerName: '${vmManagerName}' }`})`;
   }

@@ -189,3 +189,38 @@ describe('issue 34: the read runs in every deployment that creates a VM-named jo
     expect(Object.values(read.Properties.Servers)).toEqual([{ 'Fn::If': ['Migrate', { VmName: 'web-01' }, { Ref: 'AWS::NoValue' }] }]);
   });
 });
+
+describe('issue 36: a server named by its VM\'s address (SmsServer.fromVmServerAddress)', () => {
+  const address = { vmManagerId: 'vmm-0123456789abcdef0', vmId: 'vm-1234' };
+
+  test('writes VmManagerId and VmId, no ServerId, no read of the catalog for the stack; the provider may read and import the catalog', () => {
+    const stack = newStack();
+    const job = new ReplicationJob(stack, 'Job', { server: SmsServer.fromVmServerAddress(address) });
+    const template = Template.fromStack(stack);
+    const [[logicalId, resource]] = Object.entries(template.findResources('Custom::SmsReplicationJob')) as Array<[string, any]>;
+    expect(resource.Properties).toMatchObject({ VmManagerId: address.vmManagerId, VmId: address.vmId });
+    for (const key of ['ServerId', 'VmName', 'VmManagerName', 'CatalogServerId']) expect(resource.Properties[key]).toBeUndefined();
+    expect(template.findResources('Custom::SmsServerCatalog')).toEqual({});
+    expect(stack.resolve(job.serverId)).toEqual({ 'Fn::GetAtt': [logicalId, 'ServerId'] });
+    expect(smsActionsOf(stack)).toEqual(['sms:CreateReplicationJob', 'sms:DeleteReplicationJob', 'sms:GetReplicationJobs',
+      'sms:GetServers', 'sms:ImportServerCatalog', 'sms:UpdateReplicationJob']);
+  });
+
+  test.each([
+    ['vmManagerId', { vmManagerId: '', vmId: 'vm-1' }],
+    ['vmId', { vmManagerId: 'vmm-1', vmId: ' ' }],
+  ])('an empty %s fails, naming the field and where GetServers reports it', (name, given) => {
+    expect(() => SmsServer.fromVmServerAddress(given)).toThrow(`SmsServer.fromVmServerAddress: ${name} must be the non-empty ID that GetServers reports in vmServer.vmServerAddress.${name}`);
+  });
+
+  test('the same address twice in one environment fails at synth; another VM, or the same VM id on another VM manager, does not', () => {
+    const app = new App();
+    new ReplicationJob(newStack(app, 'One'), 'A', { server: SmsServer.fromVmServerAddress(address) });
+    expect(() => new ReplicationJob(newStack(app, 'Two'), 'B', { server: SmsServer.fromVmServerAddress({ ...address }) }))
+      .toThrow("ReplicationJob Two/B: server SmsServer.fromVmServerAddress({ vmManagerId: 'vmm-0123456789abcdef0', vmId: 'vm-1234' }) is already " +
+        'replicated by ReplicationJob One/A (same account 123456789012 and region us-west-2), and SMS allows one replication job per server. Remove one of the two.');
+    new ReplicationJob(newStack(app, 'Three'), 'C', { server: SmsServer.fromVmServerAddress({ ...address, vmId: 'vm-1235' }) });
+    new ReplicationJob(newStack(app, 'Four'), 'D', { server: SmsServer.fromVmServerAddress({ ...address, vmManagerId: 'vmm-1' }) });
+    new ReplicationJob(newStack(app, 'Five'), 'E', { server: SmsServer.fromVmName('vm-1234') });
+  });
+});

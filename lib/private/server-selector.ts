@@ -4,11 +4,13 @@ import type { SmsServer } from '../server';
 import { serverClaims } from './app-state';
 import { validationError } from './errors';
 
-/** What a selector (`SmsServer`) writes in the job's template: one of the server's id and its VM's name. */
+/** What a selector (`SmsServer`) writes in the job's template: one of the server's id, its VM's name, its VM's address. */
 export interface SmsServerConfig {
   readonly serverId?: string;
   readonly vmName?: string;
   readonly vmManagerName?: string;
+  readonly vmManagerId?: string;
+  readonly vmId?: string;
 }
 
 /** What the template says of a job's server, from `serverId` or `server`. */
@@ -18,6 +20,9 @@ export interface ServerOfJob {
   /** The VmName and VmManagerName properties, when the provider resolves the server at deploy time. */
   readonly vmName?: string;
   readonly vmManagerName?: string;
+  /** The VmManagerId and VmId properties: the VM's address, which the provider resolves with a filtered GetServers. */
+  readonly vmManagerId?: string;
+  readonly vmId?: string;
   /** The key under which the job claims its server in the app, and how the claim is named in errors. */
   readonly claim: { readonly key: string; readonly what: string };
 }
@@ -44,7 +49,11 @@ export function serverOfJob(job: IConstruct, serverId: string | undefined, serve
     }
     return { serverId: id, claim: { key: `id|${id}`, what: `serverId ${id}` } };
   }
-  const { vmName, vmManagerName } = rendered;
+  const { vmName, vmManagerName, vmManagerId, vmId } = rendered;
+  if (vmId !== undefined) {
+    const known = !Token.isUnresolved(vmManagerId) && !Token.isUnresolved(vmId);
+    return { vmManagerId, vmId, claim: { key: known ? `address|${vmManagerId}|${vmId}` : '', what: `server ${server!._describe()}` } };
+  }
   const literal = !Token.isUnresolved(vmName) && (vmManagerName === undefined || !Token.isUnresolved(vmManagerName));
   return {
     vmName,
@@ -58,11 +67,13 @@ export function serverOfJob(job: IConstruct, serverId: string | undefined, serve
  * server id is claimed by replication-job.ts): SMS allows one job per server, and the second Create would fail at
  * deploy time. Two selectors name one server when they are the same, and also when one of them has no VM manager and
  * the other the same VM name: a name without a VM manager resolves only if it is unique in the catalog, and then the
- * other selector finds that same VM. Jobs match when they are in the same stack, or in stacks with the same explicit
- * account and region; a token VM name, account or region is not guessed at.
+ * other selector finds that same VM. Two VM addresses name one server when they are the same; a VM address and a VM
+ * name may name one server too, which only the catalog can tell (the second Create then fails at deploy time). Jobs
+ * match when they are in the same stack, or in stacks with the same explicit account and region; a token VM name,
+ * address, account or region is not guessed at.
  */
 export function claimVmSelector(job: IConstruct, server: ServerOfJob): void {
-  if (server.vmName === undefined || server.claim.key === '') {
+  if ((server.vmName === undefined && server.vmId === undefined) || server.claim.key === '') {
     return;
   }
   const stack = Stack.of(job);
@@ -74,14 +85,15 @@ export function claimVmSelector(job: IConstruct, server: ServerOfJob): void {
   const byName = `${where}|vm-name|${server.vmName}`;
   const nameOnly = `${where}|vm||${server.vmName}`;
   // The same selector; else, for a name alone, any selector of that name; for a name and manager, the name alone.
-  const first = claims.get(exact) ?? (server.vmManagerName === undefined ? claims.get(byName) : claims.get(nameOnly));
+  const first = claims.get(exact) ?? (server.vmName === undefined ? undefined : server.vmManagerName === undefined ? claims.get(byName) : claims.get(nameOnly));
   if (first !== undefined) {
     const same = claims.get(exact) !== undefined;
     throw validationError(`ReplicationJob ${job.node.path}: ${server.claim.what} ${same ? 'is already replicated by' : 'names the server of'} ` +
       `ReplicationJob ${first} (same ${where})${same ? '' : ': a VM name without vmManagerName resolves only when it is unique in the ' +
-      'catalog, and then both selectors find that one VM'}, and SMS allows one replication job per server. Remove one of the two, or ` +
-      'narrow both selectors to different VM managers (vmManagerName), or name the server with SmsServer.fromServerId.', job);
+      'catalog, and then both selectors find that one VM'}, and SMS allows one replication job per server. Remove one of the two` +
+      (server.vmName === undefined ? '.' : ', or narrow both selectors to different VM managers (vmManagerName), or name the server with ' +
+        'SmsServer.fromServerId or SmsServer.fromVmServerAddress.'), job);
   }
   claims.set(exact, job.node.path);
-  if (!claims.has(byName)) claims.set(byName, job.node.path);
+  if (server.vmName !== undefined && !claims.has(byName)) claims.set(byName, job.node.path);
 }

@@ -13,6 +13,8 @@ export interface VmFields {
   readonly vmManagerName?: string;
   readonly vmPath?: string;
   readonly vmManagerId?: string;
+  /** The VM's id in its VM manager; by default vm-<the server id's hex digits>. */
+  readonly vmId?: string;
 }
 
 export class CatalogState {

@@ -165,7 +165,7 @@ export class SmsEmulator {
   addServer(serverId = `s-${randomBytes(4).toString('hex')}`, vm: VmFields = {}): string {
     const n = this.servers.size + 1;
     this.servers.set(serverId, {
-      vmServerAddress: { vmManagerId: vm.vmManagerId ?? 'vmm-0001', vmId: `vm-${serverId.slice(2)}` },
+      vmServerAddress: { vmManagerId: vm.vmManagerId ?? 'vmm-0001', vmId: vm.vmId ?? `vm-${serverId.slice(2)}` },
       vmName: vm.vmName ?? `vm-${n}`,
       vmManagerName: vm.vmManagerName ?? 'vcenter.example.internal',
       vmManagerType: 'VSPHERE',

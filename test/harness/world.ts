@@ -98,8 +98,8 @@ export function expectNothingLeakedNothingLost(emulator: SmsEmulator, drivers: C
   expect(jobs.map((j) => j.replicationJobId).sort()).toEqual(
     [...expected.map((r) => r.jobId), ...foreign.map((f) => f.replicationJobId)].sort());
   for (const resource of expected) {
-    // A server named by its VM (VmName) has no ServerId property: the tests that resolve it check the server.
-    if (resource.properties.VmName === undefined) {
+    // A server named by its VM (VmName, or VmId) has no ServerId property: the tests that resolve it check the server.
+    if (resource.properties.VmName === undefined && resource.properties.VmId === undefined) {
       expect(jobs.find((j) => j.replicationJobId === resource.jobId)?.serverId).toBe(resource.properties.ServerId);
     }
   }

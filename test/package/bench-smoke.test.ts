@@ -39,7 +39,7 @@ test('the bench deploys and deletes three jobs with the shipped handler and the 
   }
 });
 
-test('bench:server creates and deletes three VM-named jobs through one read of the catalog, and three named by id', async () => {
+test('bench:server creates and deletes three VM-named jobs through one read of the catalog, three named by address, and three by id', async () => {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
   try {
     const bench = await HandlerBench.start(workDir);
@@ -47,10 +47,12 @@ test('bench:server creates and deletes three VM-named jobs through one read of t
       const runs = await serverMatrix(bench, workDir, () => undefined, [{ jobs: 3, rate: 1000 }], { baseline: false });
       expect(runs.map((r) => ({ naming: r.naming, created: r.created, deleted: r.deleted, failure: r.failure }))).toEqual([
         { naming: 'vmName', created: 3, deleted: 3, failure: undefined },
+        { naming: 'vmAddress', created: 3, deleted: 3, failure: undefined },
         { naming: 'serverId', created: 3, deleted: 3, failure: undefined },
       ]);
-      // One read of the catalog's 20 pages for the three jobs (SMS unthrottled in effect: 1,000 requests a second), none for ids.
-      expect(runs.map((r) => r.getServers)).toEqual([20, 0]);
+      // One read of the catalog's 20 pages for the three VM-named jobs (SMS unthrottled in effect: 1,000 requests a second), one
+      // filtered GetServers for each address-named job, none for ids.
+      expect(runs.map((r) => r.getServers)).toEqual([20, 3, 0]);
     } finally {
       await bench.close();
     }
