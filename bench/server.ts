@@ -194,7 +194,7 @@ export function renderServer(runs: ServerRun[], note: string): string {
     const ratio = r.createMs / 1000 / bound;
     const perJob = r.createRequests / r.jobs;
     const idNamed = runs.find((x) => x.handler === 'new' && x.naming === 'serverId' && x.jobs === r.jobs && x.rate === r.rate);
-    const named = { vmName: '`SmsServer.fromVmName`', vmAddress: '`SmsServer.fromVmServerAddress`', serverId: '`serverId`' }[r.naming];
+    const named = { vmName: '`SmsServer.fromVmName`', vmAddress: '`SmsServer.fromVmServerAddress`', serverId: '`SmsServer.fromServerId`' }[r.naming];
     return `| ${r.jobs} | ${r.rate} | ${bound} | ${named} | ${r.handler} | `
       + `${mark(r.created === r.jobs, `${r.created}/${r.jobs}`)} | ${mark(r.jobs !== 50 || ratio <= 3, `${(r.createMs / 1000).toFixed(1)} s (${ratio.toFixed(2)} x)`)} | `
       + `${mark(r.jobs !== 50 || perJob <= 8, perJob.toFixed(1))} | ${(r.getServers / r.jobs).toFixed(1)} | `

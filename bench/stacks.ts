@@ -5,7 +5,7 @@
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { LicenseType, ReplicationJob } from '../lib';
+import { LicenseType, ReplicationJob, SmsServer } from '../lib';
 
 export type Library = 'ours' | 'baseline';
 
@@ -62,7 +62,7 @@ export function buildStack(app: App, library: Library, jobs: number, seed: Date)
 
 function addOurs(stack: Stack, id: string, spec: JobSpec): void {
   new ReplicationJob(stack, id, {
-    serverId: spec.serverId,
+    server: SmsServer.fromServerId(spec.serverId),
     seedReplicationTime: spec.seedReplicationTime,
     frequency: Duration.hours(spec.frequencyHours),
     licenseType: spec.licenseType === 'BYOL' ? LicenseType.BYOL : LicenseType.AWS,

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { CloudFormationApi } from '../test/harness/cfn-api';
 import { SmsEmulator } from '../test/harness/sms-emulator';
 import { deploy, jobStack, runCli } from '../test/cli/fixture';
+import { SmsServer } from '../lib';
 
 const N = 480;
 /** SMS request rates (per second) the emulator accepts; undefined: no limit. */
@@ -30,7 +31,7 @@ interface Row {
 async function main(): Promise<void> {
   const load = os.loadavg()[0];
   const emulator = await SmsEmulator.start();
-  const jobs = Object.fromEntries(Array.from({ length: N }, (_, i) => [`Server${i}`, { serverId: `s-${(0x20000000 + i).toString(16)}` }]));
+  const jobs = Object.fromEntries(Array.from({ length: N }, (_, i) => [`Server${i}`, { server: SmsServer.fromServerId(`s-${(0x20000000 + i).toString(16)}`) }]));
   const deployed = await deploy(jobStack('Bench', jobs), emulator, 'seed');
   const api = await CloudFormationApi.start(deployed.view);
   const rows: Row[] = [];

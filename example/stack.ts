@@ -3,7 +3,7 @@
  * security review tests also check it with cdk-nag 2 (test/package/security-review-v2.test.ts).
  */
 import { App, Duration, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
-import { LicenseType, ReplicationJob } from '../lib';
+import { LicenseType, ReplicationJob, SmsServer } from '../lib';
 
 export function exampleStack(app: App): Stack {
   const stack = new Stack(app, 'SmsReplicationJobExample', {
@@ -13,12 +13,12 @@ export function exampleStack(app: App): Stack {
 
   // The fewest props: the first run starts as soon as SMS accepts the job, under SMS's service-linked role.
   new ReplicationJob(stack, 'WebServer', {
-    serverId: 's-12345678',
+    server: SmsServer.fromServerId('s-12345678'),
   });
 
   const key = new kms.Key(stack, 'AmiKey', { enableKeyRotation: true, description: 'Encrypts the AMIs SMS creates' });
   new ReplicationJob(stack, 'DatabaseServer', {
-    serverId: 's-87654321',
+    server: SmsServer.fromServerId('s-87654321'),
     // Read when the job is created; once that date has passed, a new deployment starts the first run as soon as possible.
     seedReplicationTime: new Date('2027-01-04T02:00:00Z'),
     frequency: Duration.hours(12),

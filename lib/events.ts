@@ -19,11 +19,11 @@ import { AMI_ID_PATH } from './private/sms-events';
  * @example
  * import { App, Stack, aws_events as events, aws_events_targets as targets } from 'aws-cdk-lib';
  * import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
- * import { ReplicationJob, ReplicationJobEvent } from 'cdk-sms-replication-job';
+ * import { ReplicationJob, ReplicationJobEvent, SmsServer } from 'cdk-sms-replication-job';
  *
  * const app = new App();
  * const stack = new Stack(app, 'Migration', { env: { region: 'us-west-2' } });
- * const job = new ReplicationJob(stack, 'DatabaseServer', { serverId: 's-12345678' });
+ * const job = new ReplicationJob(stack, 'DatabaseServer', { server: SmsServer.fromServerId('s-12345678') });
  *
  * const launchTest = sfn.StateMachine.fromStateMachineName(stack, 'LaunchTest', 'launch-test-instance');
  * job.onAmiCreated('LaunchTestInstance', {

@@ -131,7 +131,7 @@ export interface ReplicationJobProviderProps {
  *
  * @example
  * import { App, Duration, Stack, aws_sqs as sqs } from 'aws-cdk-lib';
- * import { ReplicationJob, ReplicationJobProvider } from 'cdk-sms-replication-job';
+ * import { ReplicationJob, ReplicationJobProvider, SmsServer } from 'cdk-sms-replication-job';
  *
  * const app = new App();
  * const stack = new Stack(app, 'Migration', { env: { region: 'us-west-2' } });
@@ -139,7 +139,7 @@ export interface ReplicationJobProviderProps {
  * ReplicationJobProvider.configure(stack, {
  *   deadLetterQueue: new sqs.Queue(stack, 'ProviderDeadLetters', { retentionPeriod: Duration.days(14) }),
  * });
- * new ReplicationJob(stack, 'DatabaseServer', { serverId: 's-12345678' });
+ * new ReplicationJob(stack, 'DatabaseServer', { server: SmsServer.fromServerId('s-12345678') });
  */
 export class ReplicationJobProvider extends Construct {
   /**

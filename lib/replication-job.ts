@@ -83,27 +83,18 @@ export interface IReplicationJob extends IResource {
  */
 export interface ReplicationJobProps {
   /**
-   * The ID of the server to replicate, from the SMS server catalog (such as `s-12345678`).
+   * The server to replicate: by its ID in the SMS server catalog, or by its VM, which the provider finds in the catalog
+   * at deploy time (by the VM's name, or by its address in its VM manager).
    *
-   * SMS allows one replication job per server. Changing it replaces the job: a job is created for the new server,
-   * then the old job is deleted. Give this or a server (`SmsServer`), not both.
+   * Made by the static methods of `SmsServer`, one for each way.
    *
-   * @default - none: a server (`SmsServer`) names the server
+   * SMS allows one replication job per server. A change of server replaces the job: a job is created for the new
+   * server, then the old job is deleted. A VM selector is resolved when the job is created and when the selector
+   * changes (an update that keeps it asks SMS nothing about it); a selector that then resolves to another server
+   * replaces the job, as a changed server ID does. The deployment fails, before anything is written to SMS, when no
+   * server or more than one matches.
    */
-  readonly serverId?: string;
-
-  /**
-   * The server to replicate, named by its ID (the same as the server ID property) or by its VM (its name, or its
-   * address in its VM manager), which the provider finds in the SMS server catalog at deploy time (`SmsServer` shows
-   * each). Give this or the server ID, not both.
-   *
-   * A VM selector is resolved when the job is created and when the selector changes (an update that keeps it asks
-   * SMS nothing about it); a selector that then resolves to another server replaces the job, as a changed server ID
-   * does. The deployment fails, before anything is written to SMS, when no server or more than one matches.
-   *
-   * @default - none: the server ID property names the server
-   */
-  readonly server?: SmsServer;
+  readonly server: SmsServer;
 
   /**
    * The seed replication time: when the first replication run starts.
@@ -290,7 +281,7 @@ export class ReplicationJob extends ReplicationJobBase {
   constructor(scope: Construct, id: string, props: ReplicationJobProps) {
     super(scope, id);
     this.validateProps(props);
-    const server = serverOfJob(this, props.serverId, props.server);
+    const server = serverOfJob(this, props);
     if (server.serverId !== undefined) {
       claimServer(this, server.serverId);
     }
@@ -380,9 +371,6 @@ export class ReplicationJob extends ReplicationJobBase {
       throw validationError(`ReplicationJob ${this.node.path}: ${message}`, this);
     };
 
-    if (props.serverId !== undefined && !Token.isUnresolved(props.serverId) && props.serverId.trim() === '') {
-      fail('serverId must be the ID of a server in the SMS server catalog (such as s-12345678), got an empty string');
-    }
     if (props.seedReplicationTime && isNaN(props.seedReplicationTime.getTime())) {
       fail('seedReplicationTime must be a valid Date, got an invalid Date (made from text or a number it could not read); ' +
         'give a time with its zone, such as new Date(\'2027-01-04T02:00:00Z\'), or leave it out to start as soon as possible');
@@ -444,7 +432,7 @@ function claimServer(job: ReplicationJob, serverId: string): void {
   const key = `${where}|${serverId}`;
   const first = byServer.get(key);
   if (first !== undefined) {
-    throw validationError(`ReplicationJob ${job.node.path}: serverId ${serverId} is already replicated by ReplicationJob ${first} ` +
+    throw validationError(`ReplicationJob ${job.node.path}: server SmsServer.fromServerId('${serverId}') is already replicated by ReplicationJob ${first} ` +
       `(same ${where}), and SMS allows one replication job per server. Remove one of the two, or give it another server.`, job);
   }
   byServer.set(key, job.node.path);

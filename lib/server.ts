@@ -22,11 +22,11 @@ export interface VmNameOptions {
 export interface VmServerAddress {
   /**
    * The ID of the VM manager (the vCenter, SCVMM or Azure subscription the SMS connector reports), such as
-   * `vmm-0123456789abcdef0` (GetServers: vmServer.vmServerAddress.vmManagerId).
+   * `vmm-0123456789abcdef0`, as GetServers reports it in each server's VM server address.
    */
   readonly vmManagerId: string;
 
-  /** The ID of the VM in its VM manager, such as `vm-1234` (GetServers: vmServer.vmServerAddress.vmId). */
+  /** The ID of the VM in its VM manager, such as `vm-1234`, as GetServers reports it in each server's VM server address. */
   readonly vmId: string;
 }
 

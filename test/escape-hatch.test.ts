@@ -16,20 +16,20 @@ test('importing the library adds no runtime to lambda.Runtime.ALL', () => {
 });
 
 test('a provider adds nodejs24.x to lambda.Runtime.ALL only where aws-cdk-lib lacks it, and never twice', () => {
-  const { ReplicationJob } = require('../lib');
+  const { ReplicationJob, SmsServer } = require('../lib');
   const known = lambda.Runtime.ALL.filter((r) => r.name === 'nodejs24.x').length;
   for (const name of ['A', 'B']) {
     const stack = new Stack(new App(), name);
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: SEED });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x' });
   }
   expect(lambda.Runtime.ALL.filter((r) => r.name === 'nodejs24.x')).toHaveLength(Math.max(known, 1));
 });
 
 test('job.node.defaultChild is the CfnResource: a property override and cfnOptions reach the template, under the same logical id', () => {
-  const { ReplicationJob } = require('../lib');
+  const { ReplicationJob, SmsServer } = require('../lib');
   const stack = new Stack(new App(), 'Hatch');
-  const job = new ReplicationJob(stack, 'Db', { serverId: 's-1', seedReplicationTime: SEED });
+  const job = new ReplicationJob(stack, 'Db', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED });
   const resource = job.node.defaultChild;
   expect(CfnResource.isCfnResource(resource)).toBe(true);
   (resource as CfnResource).addPropertyOverride('Description', 'set through the escape hatch');
@@ -45,7 +45,7 @@ test('job.node.defaultChild is the CfnResource: a property override and cfnOptio
 });
 
 describe('errors and state as aws-cdk-lib users know them', () => {
-  const { ReplicationJob, ReplicationJobProvider } = require('../lib');
+  const { ReplicationJob, ReplicationJobProvider, SmsServer } = require('../lib');
   const { Duration, aws_iam: iam } = require('aws-cdk-lib');
 
   const thrown = (fn: () => unknown): unknown => {
@@ -58,10 +58,10 @@ describe('errors and state as aws-cdk-lib users know them', () => {
   };
 
   test.each([
-    ['a ReplicationJob prop', (s: Stack) => new ReplicationJob(s, 'Job', { serverId: 's-1', frequency: Duration.minutes(5) }), 'Errors/Job'],
+    ['a ReplicationJob prop', (s: Stack) => new ReplicationJob(s, 'Job', { server: SmsServer.fromServerId('s-1'), frequency: Duration.minutes(5) }), 'Errors/Job'],
     ['a duplicate server', (s: Stack) => {
-      new ReplicationJob(s, 'First', { serverId: 's-1' });
-      new ReplicationJob(s, 'Second', { serverId: 's-1' });
+      new ReplicationJob(s, 'First', { server: SmsServer.fromServerId('s-1') });
+      new ReplicationJob(s, 'Second', { server: SmsServer.fromServerId('s-1') });
     }, undefined],
     ['a second configure with other settings', (s: Stack) => {
       ReplicationJobProvider.configure(s, {});
@@ -77,12 +77,12 @@ describe('errors and state as aws-cdk-lib users know them', () => {
   test('a role of an account that a token stands for cannot be compared: no error', () => {
     const stack = new Stack(new App(), 'Agnostic');
     const role = iam.Role.fromRoleArn(stack, 'SmsRole', 'arn:aws:iam::210987654321:role/MigrationReplication');
-    expect(() => new ReplicationJob(stack, 'Job', { serverId: 's-1', role })).not.toThrow();
+    expect(() => new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), role })).not.toThrow();
   });
 
   test('the claims on servers are kept on the app, not in the library: two apps may each replicate a server', () => {
     const apps = [new App(), new App()];
-    for (const app of apps) new ReplicationJob(new Stack(app, 'S', { env: { account: '123456789012', region: 'us-west-2' } }), 'Job', { serverId: 's-1' });
+    for (const app of apps) new ReplicationJob(new Stack(app, 'S', { env: { account: '123456789012', region: 'us-west-2' } }), 'Job', { server: SmsServer.fromServerId('s-1') });
     for (const app of apps) {
       expect([...(app as any)[Symbol.for('cdk-sms-replication-job.serverClaims')].values()]).toEqual(['S/Job']);
     }

@@ -1,6 +1,6 @@
 import { App, Stack, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ReplicationJob } from '../lib';
+import { ReplicationJob, SmsServer } from '../lib';
 
 /** With both `role` and `encryptionKey`, the role gets what EBS needs of the key, the way aws-cdk-lib grants a key. */
 
@@ -28,7 +28,7 @@ test('a role of the stack gets the EBS actions on the key, and kms:CreateGrant o
   const stack = newStack();
   const key = new kms.Key(stack, 'Key');
   const role = new iam.Role(stack, 'SmsRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
-  new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: key });
+  new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), role, encryptionKey: key });
   const template = Template.fromStack(stack);
   // Not an inline policy of the role: the compliance packs' IAMNoInlinePolicy reports those.
   template.resourceCountIs('AWS::IAM::Policy', 0);
@@ -49,7 +49,7 @@ test('a role imported by name gets them in a policy attached to that name; the k
 
   const stack = newStack();
   const key = new kms.Key(stack, 'Key');
-  new ReplicationJob(stack, 'Job', { serverId: 's-1', role: iam.Role.fromRoleName(stack, 'SmsRole', 'MigrationReplication'), encryptionKey: key });
+  new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), role: iam.Role.fromRoleName(stack, 'SmsRole', 'MigrationReplication'), encryptionKey: key });
   const template = Template.fromStack(stack);
   template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
     Roles: ['MigrationReplication'],
@@ -62,7 +62,7 @@ test('a role in another account is refused at synth, with the reason: SMS looks 
   const stack = newStack();
   const key = new kms.Key(stack, 'Key');
   const role = iam.Role.fromRoleArn(stack, 'SmsRole', 'arn:aws:iam::210987654321:role/MigrationReplication');
-  expect(() => new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: key })).toThrow(
+  expect(() => new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), role, encryptionKey: key })).toThrow(
     'role arn:aws:iam::210987654321:role/MigrationReplication is in account 210987654321, and the job in account ' +
     `${stack.account}: SMS receives only the role's name (RoleName) and looks it up in the job's own account`);
 });
@@ -73,7 +73,7 @@ test('a role imported with mutable: false takes nothing, by its importer\'s choi
 
   const stack = newStack();
   const role = iam.Role.fromRoleArn(stack, 'SmsRole', 'arn:aws:iam::123456789012:role/MigrationReplication', { mutable: false });
-  new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: new kms.Key(stack, 'Key') });
+  new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), role, encryptionKey: new kms.Key(stack, 'Key') });
   const template = Template.fromStack(stack);
   expect(kmsStatementsInIamPolicies(template)).toEqual([]);
   expect(keyPolicyOf(template)).toEqual(keyPolicyOf(Template.fromStack(bare)));
@@ -84,19 +84,19 @@ test('without a role, or without a key, nothing is granted on any key', () => {
   new kms.Key(bare, 'Key');
 
   const keyOnly = newStack();
-  new ReplicationJob(keyOnly, 'Job', { serverId: 's-1', encryptionKey: new kms.Key(keyOnly, 'Key') });
+  new ReplicationJob(keyOnly, 'Job', { server: SmsServer.fromServerId('s-1'), encryptionKey: new kms.Key(keyOnly, 'Key') });
   expect(kmsStatementsInIamPolicies(Template.fromStack(keyOnly))).toEqual([]);
   expect(keyPolicyOf(Template.fromStack(keyOnly))).toEqual(keyPolicyOf(Template.fromStack(bare)));
 
   const roleOnly = newStack();
-  new ReplicationJob(roleOnly, 'Job', { serverId: 's-1', role: iam.Role.fromRoleName(roleOnly, 'SmsRole', 'MigrationReplication') });
+  new ReplicationJob(roleOnly, 'Job', { server: SmsServer.fromServerId('s-1'), role: iam.Role.fromRoleName(roleOnly, 'SmsRole', 'MigrationReplication') });
   expect(kmsStatementsInIamPolicies(Template.fromStack(roleOnly))).toEqual([]);
 });
 
 test('the job is created after the grant is in place', () => {
   const stack = newStack();
   const role = new iam.Role(stack, 'SmsRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
-  new ReplicationJob(stack, 'Job', { serverId: 's-1', role, encryptionKey: new kms.Key(stack, 'Key') });
+  new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), role, encryptionKey: new kms.Key(stack, 'Key') });
   const template = Template.fromStack(stack);
   const [grantPolicy] = Object.keys(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SmsRole') }] } }));
   expect(grantPolicy).toBeDefined();
@@ -109,7 +109,7 @@ test('twenty jobs that share a role and a key attach one managed policy to the r
   const key = new kms.Key(stack, 'Key');
   const role = new iam.Role(stack, 'SmsRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
   const other = new kms.Key(stack, 'OtherKey');
-  for (let i = 0; i < 20; i++) new ReplicationJob(stack, `Job${i}`, { serverId: `s-${i}`, role, encryptionKey: i % 2 ? key : other });
+  for (let i = 0; i < 20; i++) new ReplicationJob(stack, `Job${i}`, { server: SmsServer.fromServerId(`s-${i}`), role, encryptionKey: i % 2 ? key : other });
   const template = Template.fromStack(stack);
   const policies = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^SmsRole') }] } });
   expect(Object.keys(policies)).toHaveLength(1);

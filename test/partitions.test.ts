@@ -6,7 +6,7 @@ import { SMSClient, GetReplicationJobsCommand } from '@aws-sdk/client-sms';
 import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { ReplicationJob, ReplicationJobProvider } from '../lib';
+import { ReplicationJob, ReplicationJobProvider, SmsServer } from '../lib';
 import { settingsFor } from './locked-down';
 
 const SMS_REGIONS = ['us-west-2', 'cn-north-1', 'us-gov-west-1'];
@@ -27,7 +27,7 @@ describe.each(SMS_REGIONS)('a stack in %s', (region) => {
     const stack = new Stack(new App(), 'Jobs', { env: { account: '123456789012', region } });
     const settings = settingsFor(stack, setup);
     if (settings) ReplicationJobProvider.configure(stack, settings);
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
     const template = Template.fromStack(stack).toJSON();
     const texts = strings(template);
 

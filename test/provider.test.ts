@@ -19,8 +19,8 @@ function newStack(): Stack {
 function stackWith(settings?: (stack: Stack) => ReplicationJobProviderProps): Stack {
   const stack = newStack();
   if (settings) ReplicationJobProvider.configure(stack, settings(stack));
-  new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
-  new ReplicationJob(stack, 'B', { serverId: 's-2', seedReplicationTime: SEED });
+  new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
+  new ReplicationJob(stack, 'B', { server: SmsServer.fromServerId('s-2'), seedReplicationTime: SEED });
   return stack;
 }
 
@@ -43,7 +43,7 @@ describe('configure', () => {
   function configuredStack(order: 'before' | 'after', settings: (stack: Stack) => ReplicationJobProviderProps): Stack {
     const stack = newStack();
     if (order === 'before') ReplicationJobProvider.configure(stack, settings(stack));
-    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
     new ReplicationJob(stack, 'B', { server: SmsServer.fromVmName('web-01'), seedReplicationTime: SEED });
     if (order === 'after') ReplicationJobProvider.configure(stack, settings(stack));
     return stack;
@@ -57,7 +57,7 @@ describe('configure', () => {
         if (order === 'before') ReplicationJobProvider.configure(stack, settings());
         const jobs = [
           () => new ReplicationJob(stack, 'Vm', { server: SmsServer.fromVmName('web-01'), seedReplicationTime: SEED }),
-          () => new ReplicationJob(stack, 'Role', { serverId: 's-1', seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') }),
+          () => new ReplicationJob(stack, 'Role', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') }),
         ];
         for (const job of vmFirst ? jobs : jobs.reverse()) job();
         if (order === 'after') ReplicationJobProvider.configure(stack, settings());
@@ -91,7 +91,7 @@ describe('configure', () => {
   test('of() before configure, from any scope, is the provider configure then sets up', () => {
     const stack = newStack();
     const early = ReplicationJobProvider.of(new Construct(stack, 'Deep'));
-    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED });
     const configured = ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) });
     expect(configured).toBe(early);
     expect(ReplicationJobProvider.of(stack)).toBe(configured);
@@ -110,7 +110,7 @@ describe('configure', () => {
 
   test('after the provider\'s handler was read, it fails, naming where: reading it made the provider with the defaults', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED });
     void ReplicationJobProvider.of(stack).handler;
     expect(() => ReplicationJobProvider.configure(stack, {})).toThrow(
       /^ReplicationJobProvider\.configure at Locked \(.*\): the provider of stack Locked was made with its default settings when its handler was read at Locked\/SmsReplicationJobProvider \(.*provider\.test\.ts:\d+:\d+\); call configure before reading the handler$/);
@@ -119,7 +119,7 @@ describe('configure', () => {
   test('resources reached through the handler before configure are never replaced: nothing is made twice, so nothing is lost', () => {
     const stack = newStack();
     const provider = ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) });
-    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED });
     (provider.handler.node.defaultChild as lambda.CfnFunction).addPropertyOverride('TracingConfig', { Mode: 'Active' });
     expect(functionOf(Template.fromStack(stack)).properties.TracingConfig).toEqual({ Mode: 'Active' });
   });
@@ -133,7 +133,7 @@ describe('configure', () => {
   test('the jobs use the provider configured for their stack, from any scope in it', () => {
     const stack = newStack();
     const provider = ReplicationJobProvider.configure(stack, { logGroup: namedLogGroup(stack) });
-    const job = new ReplicationJob(new Construct(stack, 'Migration'), 'Job', { serverId: 's-1', seedReplicationTime: SEED });
+    const job = new ReplicationJob(new Construct(stack, 'Migration'), 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED });
     expect(Stack.of(job).node.findChild('SmsReplicationJobProvider')).toBe(provider);
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
   });
@@ -199,7 +199,7 @@ describe('bring your own role', () => {
   test('the warning can be acknowledged on the stack, once the role is known to hold those permissions', () => {
     const stack = newStack();
     ReplicationJobProvider.configure(stack, { role: immutableRole(stack) });
-    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED });
     // On the stack (a scope above the provider): aws-cdk-lib 2.176 matches acknowledgments only on a warning's ancestors.
     cdk.Annotations.of(stack).acknowledgeWarning(WARNING_ID, 'the security team granted it');
     expect(warnings(stack)).toEqual([]);
@@ -227,7 +227,7 @@ describe('bring your own role', () => {
   ])('a role %s leaves no policy construct behind, not only none in the template', (_, role) => {
     const stack = newStack();
     ReplicationJobProvider.configure(stack, { role: role(stack) });
-    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED, role: iam.Role.fromRoleName(stack, 'SmsRole', 'sms') });
     const policies = stack.node.findAll().filter((c) => c instanceof iam.Policy || c instanceof iam.ManagedPolicy || c instanceof iam.CfnPolicy || c instanceof iam.CfnManagedPolicy);
     expect(policies.map((c) => c.node.path)).toEqual([]);
   });
@@ -317,7 +317,7 @@ describe('the escape hatch', () => {
   test('handler is the provider\'s function: a setting made on it reaches the template, keeping its logical id', () => {
     const stack = newStack();
     const provider = ReplicationJobProvider.configure(stack, {});
-    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED });
     (provider.handler.node.defaultChild as lambda.CfnFunction).addPropertyOverride('TracingConfig.Mode', 'Active');
     const fn = functionOf(Template.fromStack(stack));
     expect(fn.id).toBe('SmsReplicationJobProviderHandlerE15FE43C');
@@ -328,7 +328,7 @@ describe('the escape hatch', () => {
 test('a permissions boundary on the stack reaches the provider\'s role', () => {
   const stack = newStack();
   iam.PermissionsBoundary.of(stack).apply(iam.ManagedPolicy.fromManagedPolicyName(stack, 'Boundary', 'migration-boundary'));
-  new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED });
+  new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED });
   Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
     PermissionsBoundary: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:policy/migration-boundary']] },
   });

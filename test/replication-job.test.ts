@@ -1,7 +1,7 @@
 import { App, CfnOutput, CfnParameter, CfnResource, Duration, RemovalPolicy, Stack, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { SEED_MARGIN_MS } from '../lambda/seed';
-import { IReplicationJob, LicenseType, ReplicationJob, ReplicationJobProps } from '../lib';
+import { IReplicationJob, LicenseType, ReplicationJob, ReplicationJobProps, SmsServer } from '../lib';
 
 const DAY = 86_400_000;
 /** A seed time two days ahead, on the hour. */
@@ -19,7 +19,7 @@ describe('provider', () => {
   test('several jobs share one function, one role and one policy, with one custom resource each', () => {
     const stack = newStack();
     for (let i = 0; i < 3; i++) {
-      new ReplicationJob(stack, `Job${i}`, { serverId: `s-0000000${i}`, seedReplicationTime: soon() });
+      new ReplicationJob(stack, `Job${i}`, { server: SmsServer.fromServerId(`s-0000000${i}`), seedReplicationTime: soon() });
     }
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Lambda::Function', 1);
@@ -34,7 +34,7 @@ describe('provider', () => {
     const stack = newStack();
     const role = iam.Role.fromRoleName(stack, 'SmsRole', 'sms');
     for (let i = 0; i < 400; i++) {
-      new ReplicationJob(stack, `Job${i}`, { serverId: `s-${String(i).padStart(8, '0')}`, seedReplicationTime: soon(), role });
+      new ReplicationJob(stack, `Job${i}`, { server: SmsServer.fromServerId(`s-${String(i).padStart(8, '0')}`), seedReplicationTime: soon(), role });
     }
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Lambda::Function', 1);
@@ -47,8 +47,8 @@ describe('provider', () => {
 
   test('every job has the function as ServiceToken, a ten-minute ServiceTimeout and depends on the EventInvokeConfig', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: soon() });
-    new ReplicationJob(stack, 'B', { serverId: 's-2', seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'B', { server: SmsServer.fromServerId('s-2'), seedReplicationTime: soon() });
     const template = Template.fromStack(stack);
     const [fnId] = Object.keys(template.findResources('AWS::Lambda::Function'));
     const [configId] = Object.keys(template.findResources('AWS::Lambda::EventInvokeConfig'));
@@ -61,7 +61,7 @@ describe('provider', () => {
 
   test('the provider keeps its logical ids, which every ServiceToken names', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
     const ids = Object.keys(Template.fromStack(stack).toJSON().Resources).filter((id) => id.startsWith('SmsReplicationJobProvider'));
     // Released logical ids: changing the function's changes the ServiceToken, which CloudFormation refuses on update.
     // The managed policy replaced the inline SmsReplicationJobProviderPolicy6AFC7B08 in a breaking release: a new
@@ -77,7 +77,7 @@ describe('provider', () => {
 
   test('the function runs the bundled handler on pinned nodejs24.x, x86_64, with its own log group', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
@@ -92,7 +92,7 @@ describe('provider', () => {
 
   test('an event Lambda holds back is dropped before the jobs\' ServiceTimeout, not run after it', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
     const template = Template.fromStack(stack);
     const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
     const [job] = jobsOf(template);
@@ -104,8 +104,8 @@ describe('provider', () => {
 
   test('every job\'s events wait for the EventInvokeConfig, and through it for the function and its policy, with one DependsOn entry', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: soon() });
-    new ReplicationJob(stack, 'B', { serverId: 's-2', seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'B', { server: SmsServer.fromServerId('s-2'), seedReplicationTime: soon() });
     const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
     const [configId] = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::Lambda::EventInvokeConfig');
     // What CloudFormation creates before a resource: its DependsOn and every Ref / Fn::GetAtt it holds, transitively.
@@ -129,7 +129,7 @@ describe('provider', () => {
 
   test('a seed time sent "as soon as possible" outlasts the function\'s timeout, so no retry carries a time already past', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'Job', { serverId: 's-1' });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1') });
     const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
     expect(SEED_MARGIN_MS).toBeGreaterThan(fn.Properties.Timeout * 1000);
   });
@@ -138,8 +138,8 @@ describe('provider', () => {
     const app = new App();
     const a = new Stack(app, 'A', { env: { region: 'us-west-2' } });
     const b = new Stack(app, 'B', { env: { region: 'us-west-2' } });
-    new ReplicationJob(a, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
-    new ReplicationJob(b, 'Job', { serverId: 's-2', seedReplicationTime: soon() });
+    new ReplicationJob(a, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
+    new ReplicationJob(b, 'Job', { server: SmsServer.fromServerId('s-2'), seedReplicationTime: soon() });
     Template.fromStack(a).resourceCountIs('AWS::Lambda::Function', 1);
     Template.fromStack(b).resourceCountIs('AWS::Lambda::Function', 1);
   });
@@ -153,7 +153,7 @@ describe('permissions', () => {
 
   test('the policy allows the four SMS actions on "*", DescribeStacks and DescribeStackEvents on its own stack and writing to its own log group', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
       PolicyDocument: {
         Statement: Match.arrayEquals([
@@ -182,10 +182,10 @@ describe('permissions', () => {
     const shared = iam.Role.fromRoleName(stack, 'Shared', 'sms');
     const other = new iam.Role(stack, 'Other', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
     for (let i = 0; i < 5; i++) {
-      new ReplicationJob(stack, `Job${i}`, { serverId: `s-${i}`, seedReplicationTime: soon(), role: i === 4 ? other : shared });
+      new ReplicationJob(stack, `Job${i}`, { server: SmsServer.fromServerId(`s-${i}`), seedReplicationTime: soon(), role: i === 4 ? other : shared });
     }
     // A second object for the same role name is the same role.
-    new ReplicationJob(stack, 'Again', { serverId: 's-9', seedReplicationTime: soon(), role: iam.Role.fromRoleName(stack, 'SharedAgain', 'sms') });
+    new ReplicationJob(stack, 'Again', { server: SmsServer.fromServerId('s-9'), seedReplicationTime: soon(), role: iam.Role.fromRoleName(stack, 'SharedAgain', 'sms') });
     const passRole = statements(stack).filter((s) => s.Action === 'iam:PassRole');
     expect(passRole).toHaveLength(1);
     expect(passRole[0].Resource).toHaveLength(2);
@@ -196,7 +196,7 @@ describe('permissions', () => {
     const sizes = [1, 50].map((n) => {
       const stack = newStack();
       for (let i = 0; i < n; i++) {
-        new ReplicationJob(stack, `Job${i}`, { serverId: `s-${i}`, seedReplicationTime: soon() });
+        new ReplicationJob(stack, `Job${i}`, { server: SmsServer.fromServerId(`s-${i}`), seedReplicationTime: soon() });
       }
       expect(statements(stack).some((s) => s.Action === 'iam:PassRole')).toBe(false);
       return JSON.stringify(statements(stack)).length;
@@ -211,7 +211,7 @@ describe('properties', () => {
     const key = new kms.Key(stack, 'Key');
     const seed = soon();
     new ReplicationJob(stack, 'Job', {
-      serverId: 's-12345678',
+      server: SmsServer.fromServerId('s-12345678'),
       seedReplicationTime: seed,
       frequency: Duration.hours(6),
       runOnce: false,
@@ -242,28 +242,28 @@ describe('properties', () => {
   test('minimal props send no optional property at all', () => {
     const stack = newStack();
     const seed = soon();
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: seed });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: seed });
     const [job] = jobsOf(Template.fromStack(stack));
     expect(Object.keys(job.Properties).sort()).toEqual(['SeedReplicationTime', 'ServerId', 'ServiceTimeout', 'ServiceToken']);
   });
 
   test('a job with no seed time synthesizes without SeedReplicationTime', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'Job', { serverId: 's-1' });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1') });
     const [job] = jobsOf(Template.fromStack(stack));
     expect(Object.keys(job.Properties).sort()).toEqual(['ServerId', 'ServiceTimeout', 'ServiceToken']);
   });
 
   test('an encryption key implies encrypted', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon(), encryptionKey: new kms.Key(stack, 'Key') });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon(), encryptionKey: new kms.Key(stack, 'Key') });
     expect(jobsOf(Template.fromStack(stack))[0].Properties.Encrypted).toBe(true);
   });
 
   test('a removal policy other than DESTROY becomes DeletionPolicy and UpdateReplacePolicy', () => {
     const stack = newStack();
-    new ReplicationJob(stack, 'Kept', { serverId: 's-1', seedReplicationTime: soon(), removalPolicy: RemovalPolicy.RETAIN });
-    new ReplicationJob(stack, 'Default', { serverId: 's-2', seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'Kept', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon(), removalPolicy: RemovalPolicy.RETAIN });
+    new ReplicationJob(stack, 'Default', { server: SmsServer.fromServerId('s-2'), seedReplicationTime: soon() });
     const template = Template.fromStack(stack);
     template.hasResource('Custom::SmsReplicationJob', { Properties: { ServerId: 's-1' }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     // DESTROY is CloudFormation's default, so the template leaves both out.
@@ -272,7 +272,7 @@ describe('properties', () => {
 
   test('applyRemovalPolicy, e.g. from an Aspect, reaches the custom resource', () => {
     const stack = newStack();
-    const job = new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    const job = new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
     job.applyRemovalPolicy(RemovalPolicy.RETAIN);
     Template.fromStack(stack).hasResource('Custom::SmsReplicationJob', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
@@ -283,7 +283,7 @@ describe('properties', () => {
     const amis = new CfnParameter(stack, 'Amis', { type: 'Number' });
     const hours = new CfnParameter(stack, 'Hours', { type: 'Number' });
     new ReplicationJob(stack, 'Job', {
-      serverId: server.valueAsString,
+      server: SmsServer.fromServerId(server.valueAsString),
       seedReplicationTime: soon(),
       numberOfRecentAmisToKeep: amis.valueAsNumber,
       frequency: Duration.hours(hours.valueAsNumber),
@@ -298,7 +298,7 @@ describe('properties', () => {
 describe('attributes and imports', () => {
   test('replicationJobId is a token that resolves to the custom resource\'s ReplicationJobId attribute, not its Ref', () => {
     const stack = newStack();
-    const job = new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    const job = new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
     expect(Token.isUnresolved(job.replicationJobId)).toBe(true);
     new CfnOutput(stack, 'JobId', { value: job.replicationJobId });
     const template = Template.fromStack(stack);
@@ -326,7 +326,7 @@ test('fromReplicationJobId refuses what is not a job ID, and takes a token', () 
 });
 
 describe('validation', () => {
-  const base = (): ReplicationJobProps => ({ serverId: 's-1', seedReplicationTime: soon() });
+  const base = (): ReplicationJobProps => ({ server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
   const attempt = (props: Partial<ReplicationJobProps>) => () => {
     const stack = newStack();
     new ReplicationJob(stack, 'Job', { ...base(), ...props });
@@ -341,7 +341,8 @@ describe('validation', () => {
     ['numberOfRecentAmisToKeep is negative', { numberOfRecentAmisToKeep: -1 }, /numberOfRecentAmisToKeep must be a whole number from 0 to 270, got -1/],
     ['numberOfRecentAmisToKeep is fractional', { numberOfRecentAmisToKeep: 2.5 }, /numberOfRecentAmisToKeep must be a whole number from 0 to 270, got 2.5/],
     ['numberOfRecentAmisToKeep is above 270', { numberOfRecentAmisToKeep: 271 }, /numberOfRecentAmisToKeep must be a whole number from 0 to 270, got 271/],
-    ['serverId is empty', { serverId: ' ' }, /TestStack\/Job: serverId must be the ID of a server in the SMS server catalog/],
+    ['serverId, removed in 1.0.0, is given', { serverId: 's-12345678', server: undefined },
+      /TestStack\/Job: serverId was removed in 1.0.0, got serverId "s-12345678"; give server: SmsServer.fromServerId\("s-12345678"\) instead, which writes the same template \(no job is replaced\)/],
     ['seedReplicationTime is an invalid Date', { seedReplicationTime: new Date('not a date') }, /seedReplicationTime must be a valid Date, got an invalid Date/],
     ['removalPolicy is SNAPSHOT', { removalPolicy: RemovalPolicy.SNAPSHOT }, /removalPolicy must be .* got SNAPSHOT/],
   ])('fails when %s', (_, props, message) => {
@@ -380,17 +381,17 @@ describe('warnings', () => {
     ['a seed time a year ahead', new Date(Date.now() + 365 * DAY)],
   ])('%s, in a region with SMS, draws no warning: none depends on the calendar', (_, seedReplicationTime) => {
     const stack = newStack();
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime });
     expect(warningsOf(stack)).toEqual([]);
   });
 
   test('a region where SMS had no endpoint draws a warning; an unknown region does not', () => {
     const stack = newStack('eu-west-1');
-    new ReplicationJob(stack, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
     expect(warningsOf(stack)).toEqual([expect.stringMatching(/SMS had no endpoint in eu-west-1.*us-west-2, cn-north-1, us-gov-west-1/)]);
 
     const agnostic = new Stack(new App(), 'Agnostic');
-    new ReplicationJob(agnostic, 'Job', { serverId: 's-1', seedReplicationTime: soon() });
+    new ReplicationJob(agnostic, 'Job', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: soon() });
     expect(warningsOf(agnostic)).toEqual([]);
   });
 });

@@ -28,7 +28,7 @@ function warningsOf(stack: Stack): string[] {
 
 test('SmsServer.fromServerId makes the very template serverId makes', () => {
   expect(templateWith({ server: SmsServer.fromServerId('s-1234abcd'), seedReplicationTime: seed }))
-    .toEqual(templateWith({ serverId: 's-1234abcd', seedReplicationTime: seed }));
+    .toEqual(templateWith({ server: SmsServer.fromServerId('s-1234abcd'), seedReplicationTime: seed }));
 });
 
 test('a VM selector writes VmName and VmManagerName, no ServerId, and job.serverId is the resource\'s ServerId attribute', () => {
@@ -44,13 +44,13 @@ test('a VM selector writes VmName and VmManagerName, no ServerId, and job.server
 
 test('with serverId, job.serverId is the id itself', () => {
   const stack = newStack();
-  const job = new ReplicationJob(stack, 'Job', { serverId: 's-1234abcd' });
+  const job = new ReplicationJob(stack, 'Job', { server: SmsServer.fromServerId('s-1234abcd') });
   expect(job.serverId).toBe('s-1234abcd');
 });
 
 test('the provider may read and import the server catalog only in stacks with a VM selector', () => {
   const byId = newStack();
-  new ReplicationJob(byId, 'Job', { serverId: 's-1234abcd' });
+  new ReplicationJob(byId, 'Job', { server: SmsServer.fromServerId('s-1234abcd') });
   new ReplicationJob(byId, 'Job2', { server: SmsServer.fromServerId('s-1234abce') });
   expect(smsActionsOf(byId)).toEqual(['sms:CreateReplicationJob', 'sms:DeleteReplicationJob', 'sms:GetReplicationJobs', 'sms:UpdateReplicationJob']);
 
@@ -62,10 +62,11 @@ test('the provider may read and import the server catalog only in stacks with a 
 });
 
 test.each([
-  ['neither', {}, /TestStack\/Job: give exactly one of serverId \(such as 's-12345678'\) and server .* got neither/],
-  ['both', { serverId: 's-1234abcd', server: SmsServer.fromVmName('web-01') },
-    /got both: serverId 's-1234abcd' and server SmsServer\.fromVmName\('web-01'\)/],
-])('%s of serverId and server fails at synth', (_, props, message) => {
+  ['no server', {}, "ReplicationJob TestStack/Job: server is required: give SmsServer.fromServerId('s-12345678'), SmsServer.fromVmName('web-01') or " +
+    'SmsServer.fromVmServerAddress({ vmManagerId, vmId })'],
+  ['serverId (removed in 1.0.0) beside a server', { serverId: 's-1234abcd', server: SmsServer.fromVmName('web-01') },
+    'ReplicationJob TestStack/Job: serverId was removed in 1.0.0, got serverId "s-1234abcd"; give server: SmsServer.fromServerId("s-1234abcd") instead'],
+])('%s fails at synth, naming the construct and the fix', (_, props, message) => {
   expect(() => new ReplicationJob(newStack(), 'Job', props as ReplicationJobProps)).toThrow(message);
 });
 
@@ -116,11 +117,11 @@ describe('two jobs with the same literal VM selector', () => {
 
 test('a serverId that does not look like an SMS server id warns, pointing at SmsServer.fromVmName; an id does not', () => {
   const stack = newStack();
-  new ReplicationJob(stack, 'Name', { serverId: 'web-01' });
-  new ReplicationJob(stack, 'Id', { serverId: 's-0123456789abcdef0' });
-  new ReplicationJob(stack, 'Param', { serverId: new CfnParameter(stack, 'Server').valueAsString });
+  new ReplicationJob(stack, 'Name', { server: SmsServer.fromServerId('web-01') });
+  new ReplicationJob(stack, 'Id', { server: SmsServer.fromServerId('s-0123456789abcdef0') });
+  new ReplicationJob(stack, 'Param', { server: SmsServer.fromServerId(new CfnParameter(stack, 'Server').valueAsString) });
   expect(warningsOf(stack).filter((w) => w.includes('SMS server id'))).toEqual([
-    "serverId 'web-01' does not look like an SMS server id ('s-' and hex digits, such as s-12345678), and SMS will refuse it at deploy " +
+    "SmsServer.fromServerId('web-01'): 'web-01' does not look like an SMS server id ('s-' and hex digits, such as s-12345678), and SMS will refuse it at deploy " +
     "time if it is not one. To name the server by its VM, use server: SmsServer.fromVmName('web-01'). " +
     '[ack: cdk-sms-replication-job:serverIdNotSmsId]',
   ]);
@@ -130,7 +131,7 @@ describe('issue 34: one read of the server catalog for every 50 VM-named jobs', 
   function stackOf(vmNamed: number, idNamed = 0): Stack {
     const stack = newStack();
     for (let i = 0; i < vmNamed; i++) new ReplicationJob(stack, `Vm${i}`, { server: SmsServer.fromVmName(`vm-${i}`), seedReplicationTime: seed });
-    for (let i = 0; i < idNamed; i++) new ReplicationJob(stack, `Id${i}`, { serverId: `s-${(0x1000 + i).toString(16).padStart(8, '0')}`, seedReplicationTime: seed });
+    for (let i = 0; i < idNamed; i++) new ReplicationJob(stack, `Id${i}`, { server: SmsServer.fromServerId(`s-${(0x1000 + i).toString(16).padStart(8, '0')}`), seedReplicationTime: seed });
     return stack;
   }
 

@@ -13,7 +13,7 @@ export interface SmsServerConfig {
   readonly vmId?: string;
 }
 
-/** What the template says of a job's server, from `serverId` or `server`. */
+/** What the template says of a job's server, from its `server`. */
 export interface ServerOfJob {
   /** The ServerId property: the server id, when it is known at synthesis. */
   readonly serverId?: string;
@@ -31,23 +31,30 @@ export interface ServerOfJob {
 const SERVER_ID = /^s-[0-9a-f]+$/;
 
 /**
- * Reads `serverId` and `server`: exactly one of them; `SmsServer.fromServerId` is the same as `serverId`. Warns about a
- * server id that does not look like one, such as a VM's name.
+ * Reads the job's `server`. Fails, naming the migration, for the `serverId` property of versions before 1.0.0 (a
+ * JavaScript app that no compiler checks may still pass it). Warns about a server id that does not look like one, such
+ * as a VM's name.
  */
-export function serverOfJob(job: IConstruct, serverId: string | undefined, server: SmsServer | undefined): ServerOfJob {
-  if ((serverId === undefined) === (server === undefined)) {
-    throw validationError(`ReplicationJob ${job.node.path}: give exactly one of serverId (such as 's-12345678') and server ` +
-      `(such as SmsServer.fromVmName('web-01')), got ${serverId === undefined ? 'neither' : `both: serverId '${serverId}' and server ${server!._describe()}`}`, job);
+export function serverOfJob(job: IConstruct, props: { readonly server?: SmsServer }): ServerOfJob {
+  const removed = (props as { readonly serverId?: unknown }).serverId;
+  if (removed !== undefined) {
+    throw validationError(`ReplicationJob ${job.node.path}: serverId was removed in 1.0.0, got serverId ${JSON.stringify(removed)}; ` +
+      `give server: SmsServer.fromServerId(${JSON.stringify(removed)}) instead, which writes the same template (no job is replaced)`, job);
   }
-  const rendered = server?._render() ?? {};
-  const id = serverId ?? rendered.serverId;
+  const server = props.server;
+  if (server === undefined) {
+    throw validationError(`ReplicationJob ${job.node.path}: server is required: give SmsServer.fromServerId('s-12345678'), ` +
+      "SmsServer.fromVmName('web-01') or SmsServer.fromVmServerAddress({ vmManagerId, vmId })", job);
+  }
+  const rendered = server._render();
+  const id = rendered.serverId;
   if (id !== undefined) {
     if (!Token.isUnresolved(id) && id.trim() !== '' && !SERVER_ID.test(id)) {
       Annotations.of(job).addWarningV2('cdk-sms-replication-job:serverIdNotSmsId',
-        `serverId '${id}' does not look like an SMS server id ('s-' and hex digits, such as s-12345678), and SMS will refuse it ` +
+        `SmsServer.fromServerId('${id}'): '${id}' does not look like an SMS server id ('s-' and hex digits, such as s-12345678), and SMS will refuse it ` +
         `at deploy time if it is not one. To name the server by its VM, use server: SmsServer.fromVmName('${id}').`);
     }
-    return { serverId: id, claim: { key: `id|${id}`, what: `serverId ${id}` } };
+    return { serverId: id, claim: { key: `id|${id}`, what: `server SmsServer.fromServerId('${id}')` } };
   }
   const { vmName, vmManagerName, vmManagerId, vmId } = rendered;
   if (vmId !== undefined) {

@@ -15,6 +15,7 @@ import { CloudFormationApi } from '../harness/cfn-api';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { Deployed, deploy, jobStack, runCli } from './fixture';
 import { validReport } from './schema';
+import { SmsServer } from '../../lib';
 
 const STACK = 'Edges';
 const DAY = 86_400;
@@ -26,7 +27,7 @@ const endpoints = () => ({ sms: emulator.endpoint, cloudFormation: api.endpoint 
 
 beforeAll(async () => {
   emulator = await SmsEmulator.start();
-  deployed = await deploy(jobStack(STACK, { Job: { serverId: 's-0000e0e0' } }), emulator, 'seed');
+  deployed = await deploy(jobStack(STACK, { Job: { server: SmsServer.fromServerId('s-0000e0e0') } }), emulator, 'seed');
   api = await CloudFormationApi.start(deployed.view);
   jobId = Object.values(deployed.jobIds)[0];
   emulator.alterJob(jobId, { state: 'ACTIVE' });

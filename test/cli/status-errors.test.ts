@@ -9,6 +9,7 @@ import { CloudFormationApi } from '../harness/cfn-api';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { Deployed, deploy, jobStack, runCli } from './fixture';
 import { validReport } from './schema';
+import { SmsServer } from '../../lib';
 
 let emulator: SmsEmulator;
 let api: CloudFormationApi;
@@ -17,7 +18,7 @@ const endpoints = () => ({ sms: emulator.endpoint, cloudFormation: api.endpoint 
 
 beforeAll(async () => {
   emulator = await SmsEmulator.start();
-  deployed = await deploy(jobStack('Known', { Job: { serverId: 's-0000000a' } }), emulator, 'seed');
+  deployed = await deploy(jobStack('Known', { Job: { server: SmsServer.fromServerId('s-0000000a') } }), emulator, 'seed');
   api = await CloudFormationApi.start(deployed.view);
 });
 

@@ -7,6 +7,7 @@ import { CloudFormationApi } from '../harness/cfn-api';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { Deployed, deploy, jobStack, runCli } from './fixture';
 import { validReport } from './schema';
+import { SmsServer } from '../../lib';
 
 let emulator: SmsEmulator;
 let api: CloudFormationApi;
@@ -20,7 +21,7 @@ afterEach(async () => {
 
 async function stackOf(n: number, stackName: string): Promise<void> {
   emulator = await SmsEmulator.start();
-  const jobs = Object.fromEntries(Array.from({ length: n }, (_, i) => [`Server${i}`, { serverId: `s-${(0x10000000 + i).toString(16)}` }]));
+  const jobs = Object.fromEntries(Array.from({ length: n }, (_, i) => [`Server${i}`, { server: SmsServer.fromServerId(`s-${(0x10000000 + i).toString(16)}`) }]));
   deployed = await deploy(jobStack(stackName, jobs), emulator, 'seed');
   api = await CloudFormationApi.start(deployed.view);
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { describedWithMarker, eventMarker } from '../../lambda/ownership';
-import { LicenseType } from '../../lib';
+import { LicenseType, SmsServer } from '../../lib';
 import { CloudFormationApi } from '../harness/cfn-api';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { Deployed, deploy, jobStack, runCli } from './fixture';
@@ -30,8 +30,8 @@ const status = (...extra: string[]) => runCli(['status', '--stack', STACK, ...ex
 beforeEach(async () => {
   emulator = await SmsEmulator.start();
   deployed = await deploy(jobStack(STACK, {
-    Database: { serverId: 's-0000000a', frequency: Duration.hours(12), description: 'database tier' },
-    Web: { serverId: 's-0000000b', licenseType: LicenseType.BYOL, numberOfRecentAmisToKeep: 5 },
+    Database: { server: SmsServer.fromServerId('s-0000000a'), frequency: Duration.hours(12), description: 'database tier' },
+    Web: { server: SmsServer.fromServerId('s-0000000b'), licenseType: LicenseType.BYOL, numberOfRecentAmisToKeep: 5 },
   }), emulator, 'handler');
   [database, web] = deployed.driver.logicalIds;
   api = await CloudFormationApi.start(deployed.view);

@@ -1,6 +1,6 @@
 import { App, Stack, aws_events as events, aws_sns as sns, aws_events_targets as targets } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { IReplicationJob, ReplicationJob, ReplicationJobEvent } from '../../lib';
+import { IReplicationJob, ReplicationJob, ReplicationJobEvent, SmsServer } from '../../lib';
 import { EventPattern, matchesPattern, valueAtPath } from './event-pattern';
 
 /**
@@ -62,7 +62,7 @@ function resolveJobId(value: unknown, logicalId: string, jobId: string): unknown
 /** A stack with one declared job and one imported job, each with both rules; the deployed patterns, by construct path. */
 function synth(configure?: (job: IReplicationJob, stack: Stack) => void) {
   const stack = new Stack(new App(), 'Migration', { env: { account: '123456789012', region: 'us-west-2' } });
-  const declared = new ReplicationJob(stack, 'Db', { serverId: 's-12345678' });
+  const declared = new ReplicationJob(stack, 'Db', { server: SmsServer.fromServerId('s-12345678') });
   const imported = ReplicationJob.fromReplicationJobId(stack, 'Imported', THIS_JOB);
   const made: events.Rule[] = [];
   for (const job of [declared, imported]) {

@@ -61,7 +61,7 @@ export async function world(options: WorldOptions): Promise<World> {
     const props = typeof propsOrFn === 'function' ? propsOrFn(stack) : propsOrFn;
     jobs[id] = new ReplicationJob(stack, id, props);
     // A server named by its VM is the test's to put in the catalog (emulator.addServer with its VM).
-    const serverId = props.serverId ?? props.server?._render().serverId;
+    const serverId = props.server._render().serverId;
     if (serverId !== undefined) servers.add(serverId);
   }
   const emulator = options.emulator ?? await SmsEmulator.start();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Duration } from 'aws-cdk-lib';
-import { ExistingJobPolicy, ReplicationJobProps } from '../../lib';
+import { ExistingJobPolicy, ReplicationJobProps, SmsServer } from '../../lib';
 import { CfnDriver } from '../harness/cfn-driver';
 import { EmulatedJob, SmsEmulator } from '../harness/sms-emulator';
 import { world, World } from '../harness/world';
@@ -72,7 +72,7 @@ export function adoptionFixture(): AdoptionFixture {
         stackName: options.stackName,
         jobs: {
           [options.id ?? 'Job']: {
-            serverId: SERVER, seedReplicationTime: pastSeed, frequency: Duration.hours(6), description: 'db',
+            server: SmsServer.fromServerId(SERVER), seedReplicationTime: pastSeed, frequency: Duration.hours(6), description: 'db',
             existingJob: ExistingJobPolicy.ADOPT, ...props,
           },
         },

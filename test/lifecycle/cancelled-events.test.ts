@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { writeLeaseMs } from '../../lambda/budget';
 import { Cancelled, CfnResult } from '../harness/cfn-driver';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world, World } from '../harness/world';
+import { SmsServer } from '../../lib';
 
 /**
  * Issue 15: rollbacks that race a cancelled event. CloudFormation cancels a custom resource's event when another
@@ -28,7 +29,7 @@ const costs: Array<{ rollback: string; ms: number }> = [];
 
 async function jobWorld(): Promise<World> {
   const w = await world({
-    jobs: { Job: { serverId: OLD_SERVER, seedReplicationTime: futureSeed(), frequency: Duration.hours(8), description: 'before' } },
+    jobs: { Job: { server: SmsServer.fromServerId(OLD_SERVER), seedReplicationTime: futureSeed(), frequency: Duration.hours(8), description: 'before' } },
     functionTimeoutSeconds: TIMEOUT_SECONDS,
   });
   w.emulator.addServer(NEW_SERVER);

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { deleteCell } from '../../bench/model';
-import { ReplicationJobProps } from '../../lib';
+import { ReplicationJobProps, SmsServer } from '../../lib';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world, World } from '../harness/world';
 
 /** Sequence 11 of issue 3: fifty Creates at once against an SMS that throttles above 10 requests per second. */
@@ -15,7 +15,7 @@ let w: World;
 beforeAll(async () => {
   const jobs: Record<string, ReplicationJobProps> = {};
   for (let i = 0; i < JOBS; i++) {
-    jobs[`Job${i}`] = { serverId: `s-${(0x5000 + i).toString(16).padStart(8, '0')}`, seedReplicationTime: futureSeed(), frequency: Duration.hours(12) };
+    jobs[`Job${i}`] = { server: SmsServer.fromServerId(`s-${(0x5000 + i).toString(16).padStart(8, '0')}`), seedReplicationTime: futureSeed(), frequency: Duration.hours(12) };
   }
   w = await world({ jobs });
 });

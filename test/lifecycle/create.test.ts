@@ -1,5 +1,5 @@
 import { CfnParameter, Duration, Token, aws_iam as iam, aws_kms as kms } from 'aws-cdk-lib';
-import { LicenseType } from '../../lib';
+import { LicenseType, SmsServer } from '../../lib';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, expectSignatureNotLogged, futureSeed, smsCallsDuring, world, World } from '../harness/world';
 
 /** Sequences 1 and 10 of issue 3: what Create sends SMS, and what it refuses to send. */
@@ -23,7 +23,7 @@ describe('sequence 1: Create sends typed values exactly as the API wants', () =>
           const key = new kms.Key(stack, 'Key');
           keyArn = key.keyArn;
           return {
-            serverId: 's-1234abcd',
+            server: SmsServer.fromServerId('s-1234abcd'),
             seedReplicationTime: seed,
             frequency: Duration.hours(12),
             runOnce: false,
@@ -77,7 +77,7 @@ describe('sequence 1: Create sends typed values exactly as the API wants', () =>
   });
 
   test('with minimal props: no empty optional is sent, only the server, the seed time and the marker', async () => {
-    w = await world({ jobs: { Job: { serverId: 's-00000001', seedReplicationTime: seed } } });
+    w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-00000001'), seedReplicationTime: seed } } });
     const { cfn, emulator } = w;
     const created = await cfn.create();
     expectAnsweredInTime(created);
@@ -94,7 +94,7 @@ describe('sequence 1: Create sends typed values exactly as the API wants', () =>
   });
 
   test('a run-once job sends runOnce true and no frequency', async () => {
-    w = await world({ jobs: { Job: { serverId: 's-00000002', seedReplicationTime: seed, runOnce: true, encrypted: false } } });
+    w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-00000002'), seedReplicationTime: seed, runOnce: true, encrypted: false } } });
     const created = await w.cfn.create();
     expect(created.status).toBe('SUCCESS');
     const [request] = w.emulator.requestsFor('CreateReplicationJob');
@@ -110,7 +110,7 @@ describe('sequence 10: a property that decodes to nothing valid fails, naming it
     w = await world({
       jobs: {
         Job: (stack) => ({
-          serverId: 's-00000010',
+          server: SmsServer.fromServerId('s-00000010'),
           seedReplicationTime: seed,
           frequency: Duration.hours(new CfnParameter(stack, 'Hours', { type: 'Number' }).valueAsNumber),
         }),
@@ -142,7 +142,7 @@ describe('sequence 10: a property that decodes to nothing valid fails, naming it
     ['SeedReplicationTime', 'next Tuesday'],
     ['SeedReplicationTime', '2027-02-30T00:00:00Z'],
   ])('%s "%s"', async (property, value) => {
-    w = await world({ jobs: { Job: { serverId: 's-00000011', seedReplicationTime: seed } } });
+    w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-00000011'), seedReplicationTime: seed } } });
     const { cfn, emulator } = w;
     const { result, calls } = await smsCallsDuring(emulator, () => cfn.create(undefined, { [property]: value }));
     expectAnsweredInTime(result);
@@ -154,7 +154,7 @@ describe('sequence 10: a property that decodes to nothing valid fails, naming it
   });
 
   test('an Update to an undecodable value fails before any SMS call, and its rollback restores nothing because nothing changed', async () => {
-    w = await world({ jobs: { Job: { serverId: 's-00000012', seedReplicationTime: seed, frequency: Duration.hours(6) } } });
+    w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-00000012'), seedReplicationTime: seed, frequency: Duration.hours(6) } } });
     const { cfn, emulator } = w;
     await cfn.create();
     const before = emulator.jobs();

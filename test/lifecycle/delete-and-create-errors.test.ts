@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, expectSignatureNotLogged, futureSeed, world, World } from '../harness/world';
+import { SmsServer } from '../../lib';
 
 /** Sequence 3 of issue 3: Delete, Delete of a job already gone, and Create failing with each error SMS lists for it. */
 
@@ -12,7 +13,7 @@ let w: World;
 
 beforeEach(async () => {
   w = await world({
-    jobs: { Job: { serverId: 's-0000c0de', seedReplicationTime: futureSeed(), frequency: Duration.hours(24) } },
+    jobs: { Job: { server: SmsServer.fromServerId('s-0000c0de'), seedReplicationTime: futureSeed(), frequency: Duration.hours(24) } },
     functionTimeoutSeconds: SHORT_TIMEOUT_SECONDS,
   });
 });

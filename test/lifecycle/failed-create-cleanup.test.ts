@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { markerText, ownerOf, tokenOf } from '../../lambda/ownership';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, smsCallsDuring, world, World } from '../harness/world';
+import { SmsServer } from '../../lib';
 
 /**
  * Issue 13: the Delete that follows a failed Create deletes only a job that very Create made, makes no SMS call after
@@ -29,7 +30,7 @@ afterEach(async () => {
 });
 
 async function open(props: { frequency?: Duration; runOnce?: boolean } = { frequency: Duration.hours(6) }): Promise<World> {
-  w = await world({ emulator, jobs: { Job: { serverId: SERVER, seedReplicationTime: seed, ...props } }, functionTimeoutSeconds: TIMEOUT_SECONDS });
+  w = await world({ emulator, jobs: { Job: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: seed, ...props } }, functionTimeoutSeconds: TIMEOUT_SECONDS });
   return w;
 }
 

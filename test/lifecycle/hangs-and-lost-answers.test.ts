@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { CfnResult } from '../harness/cfn-driver';
 import { Fault } from '../harness/sms-emulator';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world, World } from '../harness/world';
+import { SmsServer } from '../../lib';
 
 /** Sequences 5 and 6 of issue 3: SMS never answering, and answers lost after SMS did the work. */
 
@@ -14,7 +15,7 @@ let w: World;
 
 beforeEach(async () => {
   w = await world({
-    jobs: { Job: { serverId: 's-00000bad', seedReplicationTime: futureSeed(), frequency: Duration.hours(8) } },
+    jobs: { Job: { server: SmsServer.fromServerId('s-00000bad'), seedReplicationTime: futureSeed(), frequency: Duration.hours(8) } },
     functionTimeoutSeconds: TIMEOUT_SECONDS,
   });
   w.emulator.addServer('s-00000bee');

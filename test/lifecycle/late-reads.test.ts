@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { writeLeaseMs } from '../../lambda/budget';
-import { ReplicationJobProps } from '../../lib';
+import { ReplicationJobProps, SmsServer } from '../../lib';
 import { CfnDriver } from '../harness/cfn-driver';
 import { EmulatedJob } from '../harness/sms-emulator';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world, World } from '../harness/world';
@@ -39,7 +39,7 @@ const MODES: Mode[] = [
 ];
 
 const SERVER = 's-00001a7e';
-const jobProps: ReplicationJobProps = { serverId: SERVER, seedReplicationTime: futureSeed(), frequency: Duration.hours(8), description: 'before' };
+const jobProps: ReplicationJobProps = { server: SmsServer.fromServerId(SERVER), seedReplicationTime: futureSeed(), frequency: Duration.hours(8), description: 'before' };
 const changes = { Frequency: 2, Description: 'after' };
 
 const SENT_BEFORE = 'this Update was sent before the rollback began: a forward Update, which writes nothing';

@@ -11,6 +11,7 @@ import { settingsFor } from '../locked-down';
 import { futureSeed, useProviderSettings, world, World } from '../harness/world';
 import './update.test';
 import './delete-and-create-errors.test';
+import { SmsServer } from '../../lib';
 
 useProviderSettings((stack) => settingsFor(stack, 'vpc and imported role')!);
 
@@ -22,7 +23,7 @@ afterEach(async () => {
 });
 
 test('the driver runs the configured function: in the VPC, as the imported role, and Create and Delete still succeed', async () => {
-  w = await world({ jobs: { Job: { serverId: 's-0f0f0f0f', seedReplicationTime: futureSeed() } } });
+  w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-0f0f0f0f'), seedReplicationTime: futureSeed() } } });
   const logicalId = w.cfn.logicalIdOf(w.jobs.Job);
   const fn = w.cfn.functionOf(logicalId);
   expect(fn.role).toBe('arn:aws:iam::123456789012:role/sms-replication-job-provider');

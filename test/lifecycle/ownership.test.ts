@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { ownerMarker } from '../../lambda/ownership';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world, World } from '../harness/world';
+import { SmsServer } from '../../lib';
 
 /** Sequences 7 and 8 of issue 3: duplicate deliveries, jobs someone else owns, and a renamed construct. */
 
@@ -24,7 +25,7 @@ afterEach(async () => {
 
 describe('sequence 7: at-least-once delivery and jobs this stack does not own', () => {
   test('the same Create delivered twice, one after the other: one job, both answers SUCCESS with its id', async () => {
-    const { cfn, emulator } = await open({ jobs: { Job: { serverId: SERVER, seedReplicationTime: seed } } });
+    const { cfn, emulator } = await open({ jobs: { Job: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: seed } } });
     const first = await cfn.create();
     const second = await cfn.redeliver(first.event);
     expectAnsweredInTime(first);
@@ -38,7 +39,7 @@ describe('sequence 7: at-least-once delivery and jobs this stack does not own', 
   });
 
   test('the same Create delivered twice at once: one job, both answers SUCCESS with its id', async () => {
-    const { cfn, emulator } = await open({ jobs: { Job: { serverId: SERVER, seedReplicationTime: seed } } });
+    const { cfn, emulator } = await open({ jobs: { Job: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: seed } } });
     const deliveries = await cfn.createDelivered(2);
     const answers = cfn.putsFor(deliveries[0].event).filter((p) => p.answered === 200).map((p) => JSON.parse(p.body));
     expect(deliveries.flatMap((d) => d.protocolViolations)).toEqual([]);
@@ -55,7 +56,7 @@ describe('sequence 7: at-least-once delivery and jobs this stack does not own', 
 
   test('a job this resource made before (kept by RETAIN, then added back) is adopted and brought to the template', async () => {
     const emulator = await SmsEmulator.start();
-    const { cfn, jobs } = await open({ emulator, jobs: { Job: { serverId: SERVER, seedReplicationTime: seed, frequency: Duration.hours(6) } } });
+    const { cfn, jobs } = await open({ emulator, jobs: { Job: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: seed, frequency: Duration.hours(6) } } });
     const marker = ownerMarker(cfn.stackId, cfn.logicalIdOf(jobs.Job));
     const kept = emulator.seedJob({ serverId: SERVER, description: marker, frequency: 24 });
     try {
@@ -80,7 +81,7 @@ describe('sequence 7: at-least-once delivery and jobs this stack does not own', 
   ])('a Create for a server whose job was %s fails, saying so; neither it nor the rollback Delete touch the job', async (_, description) => {
     const emulator = await SmsEmulator.start();
     const foreign = emulator.seedJob({ serverId: SERVER, description, frequency: 24 });
-    const { cfn } = await open({ emulator, jobs: { Job: { serverId: SERVER, seedReplicationTime: seed, frequency: Duration.hours(1) } } });
+    const { cfn } = await open({ emulator, jobs: { Job: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: seed, frequency: Duration.hours(1) } } });
     try {
       const failed = await cfn.create();
       expectAnsweredInTime(failed);
@@ -106,11 +107,11 @@ describe('sequence 7: at-least-once delivery and jobs this stack does not own', 
   test('a stack deleted and created again under the same name does not adopt the old stack\'s job', async () => {
     const emulator = await SmsEmulator.start();
     try {
-      const old = await open({ emulator, jobs: { Job: { serverId: SERVER, seedReplicationTime: seed } } });
+      const old = await open({ emulator, jobs: { Job: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: seed } } });
       // The old stack's deletion was skipped (RETAIN, or the job was left behind): its job is now someone else's.
       expect((await old.cfn.create()).status).toBe('SUCCESS');
       const [leftBehind] = emulator.jobs();
-      const recreated = await open({ emulator, jobs: { Job: { serverId: SERVER, seedReplicationTime: seed } } });
+      const recreated = await open({ emulator, jobs: { Job: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: seed } } });
       expect(recreated.cfn.stackId).not.toBe(old.cfn.stackId);
       const failed = await recreated.cfn.create();
       expect(failed.status).toBe('FAILED');
@@ -128,13 +129,13 @@ describe('sequence 8: a construct renamed in the app (new logical id, same serve
   test('the new resource\'s Create fails clearly and its rollback Delete leaves the old resource\'s job alone', async () => {
     const emulator = await SmsEmulator.start();
     try {
-      const v1 = await open({ emulator, jobs: { Job: { serverId: SERVER, seedReplicationTime: seed, description: 'db' } } });
+      const v1 = await open({ emulator, jobs: { Job: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: seed, description: 'db' } } });
       const created = await v1.cfn.create();
       expect(created.status).toBe('SUCCESS');
       const [job] = emulator.jobs();
 
       // Version 2 of the same stack renames the construct: CloudFormation creates the new logical id first.
-      const v2 = await open({ emulator, sameStackAs: v1.cfn, jobs: { Renamed: { serverId: SERVER, seedReplicationTime: seed, description: 'db' } } });
+      const v2 = await open({ emulator, sameStackAs: v1.cfn, jobs: { Renamed: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: seed, description: 'db' } } });
       expect(v2.cfn.stackId).toBe(v1.cfn.stackId);
       const newId = v2.cfn.logicalIdOf(v2.jobs.Renamed);
       expect(newId).not.toBe(v1.cfn.logicalIdOf(v1.jobs.Job));

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { CfnResult, MAX_RESPONSE_BYTES } from '../harness/cfn-driver';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, expectSignatureNotLogged, futureSeed, world, World } from '../harness/world';
+import { SmsServer } from '../../lib';
 
 /** Sequence 9 of issue 3: the answer's PUT retried, its size and byte count, and the pre-signed URL kept out of logs. */
 
@@ -10,7 +11,7 @@ let w: World;
 const results: CfnResult[] = [];
 
 beforeEach(async () => {
-  w = await world({ jobs: { Job: { serverId: 's-00000f00', seedReplicationTime: futureSeed(), frequency: Duration.hours(12), description: 'ä' } } });
+  w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-00000f00'), seedReplicationTime: futureSeed(), frequency: Duration.hours(12), description: 'ä' } } });
 });
 
 afterEach(async () => {

@@ -1,6 +1,7 @@
 import { SEED_MARGIN_MS } from '../../lambda/seed';
 import { CfnResult } from '../harness/cfn-driver';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, smsCallsDuring, world, World } from '../harness/world';
+import { SmsServer } from '../../lib';
 
 /**
  * Issue 14: the seed time is intent, read when the job is created. None, or a time already past, means "as soon as
@@ -38,7 +39,7 @@ function expectAsSoonAsPossible({ before, after, sent }: { before: number; after
 
 test('a Create with a seed time long past sends SMS a time a little ahead, and logs it', async () => {
   const past = pastSeed();
-  w = await world({ jobs: { Job: { serverId: 's-00000141', seedReplicationTime: past } } });
+  w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-00000141'), seedReplicationTime: past } } });
   expect(w.cfn.propertiesOf(w.jobs.Job).SeedReplicationTime).toBe(past.toISOString());
   const created = await createAndReadSeed(() => w.cfn.create());
   expectAsSoonAsPossible(created);
@@ -50,7 +51,7 @@ test('a Create with a seed time long past sends SMS a time a little ahead, and l
 });
 
 test('a Create with no seed time sends SMS a time a little ahead; the template has no SeedReplicationTime', async () => {
-  w = await world({ jobs: { Job: { serverId: 's-00000142' } } });
+  w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-00000142') } } });
   expect(w.cfn.propertiesOf(w.jobs.Job)).not.toHaveProperty('SeedReplicationTime');
   const created = await createAndReadSeed(() => w.cfn.create());
   expectAsSoonAsPossible(created);
@@ -61,7 +62,7 @@ test('a Create with no seed time sends SMS a time a little ahead; the template h
 
 test('a Create with a future seed time sends that time', async () => {
   const seed = futureSeed(3);
-  w = await world({ jobs: { Job: { serverId: 's-00000143', seedReplicationTime: seed } } });
+  w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-00000143'), seedReplicationTime: seed } } });
   const created = await createAndReadSeed(() => w.cfn.create());
   expect(created.sent).toBe(seed.getTime());
   await w.cfn.delete();
@@ -69,7 +70,7 @@ test('a Create with a future seed time sends that time', async () => {
 
 describe('once the job exists', () => {
   beforeEach(async () => {
-    w = await world({ jobs: { Job: { serverId: 's-00000144', seedReplicationTime: pastSeed() } } });
+    w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-00000144'), seedReplicationTime: pastSeed() } } });
     w.emulator.addServer('s-00000145');
     expect((await w.cfn.create()).status).toBe('SUCCESS');
   });

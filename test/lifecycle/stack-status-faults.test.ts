@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { writeLeaseMs } from '../../lambda/budget';
-import { ExistingJobPolicy, ReplicationJobProps } from '../../lib';
+import { ExistingJobPolicy, ReplicationJobProps, SmsServer } from '../../lib';
 import { CfnDriver, CfnResult } from '../harness/cfn-driver';
 import { EmulatedJob } from '../harness/sms-emulator';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world, World } from '../harness/world';
@@ -58,9 +58,9 @@ const BLAMES_SMS = /SMS kept answering|SMS did not answer|SMS's health|request t
 const SERVER = 's-0000c0f5';
 const pastSeed = new Date(Date.now() - 20 * 86_400_000);
 
-const jobProps: ReplicationJobProps = { serverId: SERVER, seedReplicationTime: futureSeed(), frequency: Duration.hours(8), description: 'before' };
+const jobProps: ReplicationJobProps = { server: SmsServer.fromServerId(SERVER), seedReplicationTime: futureSeed(), frequency: Duration.hours(8), description: 'before' };
 const adoptProps: ReplicationJobProps = {
-  serverId: SERVER, seedReplicationTime: pastSeed, frequency: Duration.hours(6), description: 'db',
+  server: SmsServer.fromServerId(SERVER), seedReplicationTime: pastSeed, frequency: Duration.hours(6), description: 'db',
   existingJob: ExistingJobPolicy.ADOPT, removalPolicy: RemovalPolicy.DESTROY,
 };
 

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world, World } from '../harness/world';
+import { SmsServer } from '../../lib';
 
 /** Sequence 4 of issue 3: transient errors retried to success on Create, Update and Delete; permanent ones not. */
 
@@ -9,7 +10,7 @@ jest.setTimeout(120_000);
 let w: World;
 
 beforeEach(async () => {
-  w = await world({ jobs: { Job: { serverId: 's-0000fa17', seedReplicationTime: futureSeed(), frequency: Duration.hours(12) } } });
+  w = await world({ jobs: { Job: { server: SmsServer.fromServerId('s-0000fa17'), seedReplicationTime: futureSeed(), frequency: Duration.hours(12) } } });
 });
 
 afterEach(async () => {

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, smsCallsDuring, world, World } from '../harness/world';
+import { SmsServer } from '../../lib';
 
 /**
  * Issue 13: an Update sends only what SMS holds and differs, creates again a job that disappeared outside
@@ -20,7 +21,7 @@ afterEach(async () => {
 });
 
 async function deployed(props: { frequency?: Duration; runOnce?: boolean; seedReplicationTime?: Date } = {}): Promise<World> {
-  w = await world({ jobs: { Job: { serverId: SERVER, seedReplicationTime: futureSeed(), frequency: Duration.hours(12), ...props } } });
+  w = await world({ jobs: { Job: { server: SmsServer.fromServerId(SERVER), seedReplicationTime: futureSeed(), frequency: Duration.hours(12), ...props } } });
   const created = await w.cfn.create();
   expect(created.status).toBe('SUCCESS');
   return w;

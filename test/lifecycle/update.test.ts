@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { LicenseType } from '../../lib';
+import { LicenseType, SmsServer } from '../../lib';
 import { expectAnsweredInTime, expectNothingLeakedNothingLost, futureSeed, world, World } from '../harness/world';
 
 /** Sequence 2 of issue 3: updates in place, seed moves, replacement with cleanup, runOnce, failure and rollback. */
@@ -13,7 +13,7 @@ beforeEach(async () => {
   w = await world({
     jobs: {
       Job: {
-        serverId: 's-0000000a',
+        server: SmsServer.fromServerId('s-0000000a'),
         seedReplicationTime: seed,
         frequency: Duration.hours(12),
         licenseType: LicenseType.AWS,

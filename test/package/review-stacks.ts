@@ -1,6 +1,6 @@
 /** Stacks for the security review tests: jobs on a default provider, or on one set up for a locked-down account. */
 import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
-import { ReplicationJob, ReplicationJobProvider } from '../../lib';
+import { ReplicationJob, ReplicationJobProvider, SmsServer } from '../../lib';
 import { Setup, settingsFor } from '../locked-down';
 
 const SEED = new Date('2027-01-04T02:00:00Z');
@@ -11,8 +11,8 @@ export function stackWithJobs(app: App, setup: Setup = 'default'): Stack {
   const settings = settingsFor(stack, setup);
   if (settings) ReplicationJobProvider.configure(stack, settings);
   const role = iam.Role.fromRoleName(stack, 'SmsRole', 'sms');
-  new ReplicationJob(stack, 'A', { serverId: 's-1', seedReplicationTime: SEED, role });
-  new ReplicationJob(stack, 'B', { serverId: 's-2', seedReplicationTime: SEED });
+  new ReplicationJob(stack, 'A', { server: SmsServer.fromServerId('s-1'), seedReplicationTime: SEED, role });
+  new ReplicationJob(stack, 'B', { server: SmsServer.fromServerId('s-2'), seedReplicationTime: SEED });
   return stack;
 }
 

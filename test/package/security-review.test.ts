@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs } from 'aws-cdk-lib';
-import { ReplicationJob, ReplicationJobProvider } from '../../lib';
+import { ReplicationJob, ReplicationJobProvider, SmsServer } from '../../lib';
 import { SETUPS, Setup } from '../locked-down';
 import { providerPolicy, stackWithJobs } from './review-stacks';
 import { findingsIn, nagApp, synthFindings } from './synth-checks';
@@ -115,7 +115,7 @@ test('a job\'s role of the stack with an encryption key: the key\'s grants draw 
   const stack = stackWithJobs(app, 'compliant');
   const role = new iam.Role(stack, 'AmiRole', { assumedBy: new iam.ServicePrincipal('sms.amazonaws.com') });
   const key = new kms.Key(stack, 'AmiKey', { enableKeyRotation: true });
-  new ReplicationJob(stack, 'Encrypted', { serverId: 's-3', seedReplicationTime: new Date('2027-01-04T02:00:00Z'), role, encryptionKey: key });
+  new ReplicationJob(stack, 'Encrypted', { server: SmsServer.fromServerId('s-3'), seedReplicationTime: new Date('2027-01-04T02:00:00Z'), role, encryptionKey: key });
   const findings = synthFindings(app);
   expect(findings.filter((f) => /Review\/(AmiRole|SmsEbsKeyGrants)/.test(f.path)).map((f) => `${f.rule} ${f.path}`)).toEqual([]);
   expect(findings.filter((f) => /IAMNoInlinePolicy/.test(f.rule))).toEqual([]);

@@ -28,7 +28,7 @@ test('Python: module cdk_sms_replication_job has ReplicationJob, its props in sn
   expect(init).toMatch(/^class ReplicationJob\(/m);
   expect(init).toMatch(/^class ReplicationJobProps:/m);
   expect(init).toMatch(/^class LicenseType\(enum\.Enum\):/m);
-  for (const prop of ['server_id', 'seed_replication_time: typing.Optional[datetime.datetime]', 'frequency', 'run_once', 'license_type', 'role', 'description', 'number_of_recent_amis_to_keep', 'encrypted', 'encryption_key', 'removal_policy']) {
+  for (const prop of ['server: SmsServer', 'seed_replication_time: typing.Optional[datetime.datetime]', 'frequency', 'run_once', 'license_type', 'role', 'description', 'number_of_recent_amis_to_keep', 'encrypted', 'encryption_key', 'removal_policy']) {
     expect(init).toContain(prop);
   }
   expect(init).toContain('def from_replication_job_id(');
@@ -44,10 +44,10 @@ test('Python: the generated module is valid Python', () => {
 test('Java, .NET and Go: the construct and its props are generated under the chosen names', () => {
   expect(read('java/src/main/java/io/github/cdk_sms_replication_job/ReplicationJob.java')).toContain('public class ReplicationJob extends io.github.cdk_sms_replication_job.ReplicationJobBase');
   expect(read('java/src/main/java/io/github/cdk_sms_replication_job/ReplicationJobBase.java')).toContain('public abstract class ReplicationJobBase extends software.amazon.awscdk.Resource');
-  expect(read('java/src/main/java/io/github/cdk_sms_replication_job/ReplicationJobProps.java')).toContain('getServerId()');
+  expect(read('java/src/main/java/io/github/cdk_sms_replication_job/ReplicationJobProps.java')).toContain('getServer()');
   expect(read('java/pom.xml')).toContain('<groupId>io.github.cdk-sms-replication-job</groupId>');
   expect(read('dotnet/CdkSmsReplicationJob/CdkSmsReplicationJob/ReplicationJob.cs')).toContain('public class ReplicationJob');
-  expect(read('dotnet/CdkSmsReplicationJob/CdkSmsReplicationJob/ReplicationJobProps.cs')).toMatch(/public string\?? ServerId\b/);
+  expect(read('dotnet/CdkSmsReplicationJob/CdkSmsReplicationJob/ReplicationJobProps.cs')).toMatch(/public (CdkSmsReplicationJob\.)?SmsServer Server\b/);
   expect(read('go/cdksmsreplicationjob/ReplicationJob.go')).toContain('func NewReplicationJob(');
   expect(read('go/cdksmsreplicationjob/go.mod')).toContain('module github.com/cdk-sms-replication-job/cdk-sms-replication-job-go/cdksmsreplicationjob');
 });
