@@ -17,12 +17,13 @@ import { AMI_ID_PATH } from './private/sms-events';
  * @see https://github.com/aws/aws-lambda-rust-runtime/blob/main/lambda-events/src/event/cloudwatch_events/sms.rs
  *
  * @example
- * import { App, Stack, aws_events as events, aws_events_targets as targets } from 'aws-cdk-lib';
+ * import * as cdk from 'aws-cdk-lib';
+ * import { aws_events as events, aws_events_targets as targets } from 'aws-cdk-lib';
  * import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
  * import { ReplicationJob, ReplicationJobEvent, SmsServer } from 'cdk-sms-replication-job';
  *
- * const app = new App();
- * const stack = new Stack(app, 'Migration', { env: { region: 'us-west-2' } });
+ * const app = new cdk.App();
+ * const stack = new cdk.Stack(app, 'Migration', { env: { region: 'us-west-2' } });
  * const job = new ReplicationJob(stack, 'DatabaseServer', { server: SmsServer.fromServerId('s-12345678') });
  *
  * const launchTest = sfn.StateMachine.fromStateMachineName(stack, 'LaunchTest', 'launch-test-instance');

@@ -130,14 +130,15 @@ export interface ReplicationJobProviderProps {
  * VPC or log group, call its configure method, before or after the stack's ReplicationJobs.
  *
  * @example
- * import { App, Duration, Stack, aws_sqs as sqs } from 'aws-cdk-lib';
+ * import * as cdk from 'aws-cdk-lib';
+ * import { aws_sqs as sqs } from 'aws-cdk-lib';
  * import { ReplicationJob, ReplicationJobProvider, SmsServer } from 'cdk-sms-replication-job';
  *
- * const app = new App();
- * const stack = new Stack(app, 'Migration', { env: { region: 'us-west-2' } });
+ * const app = new cdk.App();
+ * const stack = new cdk.Stack(app, 'Migration', { env: { region: 'us-west-2' } });
  *
  * ReplicationJobProvider.configure(stack, {
- *   deadLetterQueue: new sqs.Queue(stack, 'ProviderDeadLetters', { retentionPeriod: Duration.days(14) }),
+ *   deadLetterQueue: new sqs.Queue(stack, 'ProviderDeadLetters', { retentionPeriod: cdk.Duration.days(14) }),
  * });
  * new ReplicationJob(stack, 'DatabaseServer', { server: SmsServer.fromServerId('s-12345678') });
  */

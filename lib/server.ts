@@ -42,11 +42,11 @@ export interface VmServerAddress {
  * job itself, with one GetServers filtered by SMS to that address.
  *
  * @example
- * import { App, Stack } from 'aws-cdk-lib';
+ * import * as cdk from 'aws-cdk-lib';
  * import { ReplicationJob, SmsServer } from 'cdk-sms-replication-job';
  *
- * const app = new App();
- * const stack = new Stack(app, 'Migration', { env: { region: 'us-west-2' } });
+ * const app = new cdk.App();
+ * const stack = new cdk.Stack(app, 'Migration', { env: { region: 'us-west-2' } });
  *
  * new ReplicationJob(stack, 'DatabaseServer', { server: SmsServer.fromServerId('s-12345678') });
  * new ReplicationJob(stack, 'WebServer', { server: SmsServer.fromVmName('web-01', { vmManagerName: 'vc-east' }) });

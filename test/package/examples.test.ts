@@ -107,6 +107,14 @@ test('every Python translation reads only names it imports or assigns (no Date(.
   expect(found).toEqual([]);
 });
 
+test('every Python translation imports from each module on one line (rosetta adds a line of its own for a struct written as a literal)', () => {
+  const found = snippets.flatMap((s) => {
+    const modules = [...s.translations.python.source.matchAll(/^from (\S+) import /gm)].map((m) => m[1]);
+    return modules.filter((m, i) => modules.indexOf(m) !== i).map((m) => `${s.where}: from ${m} import, twice`);
+  });
+  expect(found).toEqual([]);
+});
+
 test.each(['java', 'csharp', 'go'] as const)('every %s translation uses only what the language has', (language) => {
   const found = snippets.flatMap((s) => untranslatable(s, language).map((e) => `${s.where}: ${e}`));
   expect(found).toEqual([]);
@@ -151,7 +159,7 @@ process.stdout.write(JSON.stringify(results));
 
   test('README has TypeScript examples, each a program with an App', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(5);
-    expect(blocks.filter((b) => !/const app = new App\(/.test(b.code)).map((b) => b.line)).toEqual([]);
+    expect(blocks.filter((b) => !/const app = new (cdk\.)?App\(/.test(b.code)).map((b) => b.line)).toEqual([]);
   });
 
   test('each synthesizes without error and without context that only an AWS lookup could fill', () => {
