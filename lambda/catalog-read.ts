@@ -3,7 +3,8 @@
  * that name their server by its VM, that reads the catalog once and hands each of its jobs the server of its VM
  * through an attribute (the job's CatalogServerId property). Without it every VM-named Create reads the whole catalog
  * itself: 20 GetServers for 1,000 servers, for each of 50 jobs at once, past what a throttled SMS serves in time
- * (issue 34; bench/MODEL.md, "VM-named Creates").
+ * (issue 34; bench/MODEL.md, "VM-named Creates"). A read whose jobs all name their VM by its address asks SMS for
+ * those VMs only (GetServers filtered to the addresses: one page for 50 of them) rather than every page (issue 36).
  *
  * It is an accelerator, never a gate: it writes nothing to SMS but the catalog's import, and it answers SUCCESS on every
  * path. A server it cannot name (no match, several, a catalog it could not read in time) it answers as `?` and a
@@ -12,7 +13,7 @@
  * whose answer changes gets an Update that changes nothing it holds, which server.ts answers without a write or the
  * catalog. CloudFormation rolls the read back after its jobs, and then it neither imports nor waits.
  *
- * Properties: `Servers`, an object of attribute name to `{ VmName, VmManagerName? }`. Attributes: one per name of the
+ * Properties: `Servers`, an object of attribute name to `{ VmName, VmManagerName? }` or `{ VmManagerId, VmId }`. Attributes: one per name of the
  * new properties and, in an Update, of the old ones (so that every Fn::GetAtt of either template resolves): the
  * server as `<server id>@<selector hash>` (server.ts's selectorHash), or `?<reason>`.
  */
@@ -20,7 +21,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Answer, MAX_RESPONSE_BYTES, responseBody } from './cfn-response';
 import type { Invocation } from './invocation';
 import { isRollingBack } from './stack-status';
-import { Catalog, VmSelector, describeSelector, matchesOf, readCatalog, selectorHash } from './server';
+import { Catalog, ServerSelector, VmAddressSelector, describeSelector, isAddress, matchesOf, readCatalog, selectorHash, selectorOf } from './server';
 
 export const CATALOG_READ_TYPE = 'Custom::SmsServerCatalog';
 
@@ -46,16 +47,19 @@ async function answerOf(event: CloudFormationCustomResourceEvent, invocation: In
     return { status: 'SUCCESS', physicalResourceId };
   }
   const selectors = selectorsOf(event.ResourceProperties);
-  const old = event.RequestType === 'Update' ? selectorsOf(event.OldResourceProperties) : new Map<string, VmSelector | undefined>();
+  const old = event.RequestType === 'Update' ? selectorsOf(event.OldResourceProperties) : new Map<string, ServerSelector | undefined>();
   const data: Record<string, string> = {};
   for (const name of old.keys()) data[name] = '?gone';
   let catalog: Catalog | undefined;
   let unread = 'unread';
-  if ([...selectors.values()].some((s) => s !== undefined)) {
+  const valid = [...selectors.values()].filter((s): s is ServerSelector => s !== undefined);
+  if (valid.length > 0) {
     try {
       // A rollback neither imports the catalog nor waits for it: its jobs go back to their servers without it.
       const forward = event.RequestType === 'Create' || await goesForward(invocation);
-      catalog = await readCatalog(invocation, { importAndWait: forward });
+      // VM addresses alone: SMS filters the catalog to them. A VM name among them: every page, which serves both.
+      const addresses = valid.every(isAddress) ? valid as VmAddressSelector[] : undefined;
+      catalog = await readCatalog(invocation, { importAndWait: forward, addresses });
     } catch (e) {
       unread = `unread: ${(e as Error).message}`;
       console.warn(JSON.stringify({ message: 'the server catalog could not be read: each job that needs its server reads it itself', error: (e as Error).message }));
@@ -86,15 +90,19 @@ async function goesForward(invocation: Invocation): Promise<boolean> {
   }
 }
 
-/** The selectors of the properties by attribute name; undefined for an entry that is not one. */
-function selectorsOf(raw: Record<string, unknown> | undefined): Map<string, VmSelector | undefined> {
+/** The selectors of the properties by attribute name (read as a job's properties are); undefined for an entry that is not one. */
+function selectorsOf(raw: Record<string, unknown> | undefined): Map<string, ServerSelector | undefined> {
   const servers = raw?.Servers;
-  const out = new Map<string, VmSelector | undefined>();
+  const out = new Map<string, ServerSelector | undefined>();
   if (servers === null || typeof servers !== 'object' || Array.isArray(servers)) return out;
   for (const [name, entry] of Object.entries(servers as Record<string, unknown>)) {
-    const { VmName: vmName, VmManagerName: vmManagerName } = (entry ?? {}) as Record<string, unknown>;
-    const valid = typeof vmName === 'string' && vmName !== '' && (vmManagerName === undefined || typeof vmManagerName === 'string');
-    out.set(name, valid ? { vmName, vmManagerName: vmManagerName === '' ? undefined : vmManagerName as string | undefined } : undefined);
+    let selector: ServerSelector | undefined;
+    try {
+      selector = entry !== null && typeof entry === 'object' && !Array.isArray(entry) ? selectorOf(entry as Record<string, unknown>) : undefined;
+    } catch {
+      selector = undefined;
+    }
+    out.set(name, selector);
   }
   return out;
 }

@@ -6,9 +6,9 @@
  * The stack reads the catalog once for its VM-named jobs (catalog-read.ts) and hands each its server; a job reads it
  * itself only where that read named no server for it. The catalog is read at most once per invocation (GetServers,
  * every page), and only when the selector is new: a Create, or an Update that changes it. A VM address is looked up
- * by the job itself, with GetServers filtered by SMS to that address (one page): the stack's read is for names, which
- * SMS cannot filter on. A catalog that is not AVAILABLE is imported (ImportServerCatalog) and waited for within the
- * invocation's budget.
+ * with GetServers filtered by SMS to that address (one page), by the stack's read for all its addresses at once, or by
+ * the job. A catalog that is not AVAILABLE is imported (ImportServerCatalog) and waited for within the invocation's
+ * budget.
  */
 import { GetServersCommand, GetServersResponse, ImportServerCatalogCommand, Server } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
@@ -34,7 +34,7 @@ export interface VmAddressSelector {
 /** How a job's properties name its server's VM: by name, or by address. */
 export type ServerSelector = VmSelector | VmAddressSelector;
 
-function isAddress(selector: ServerSelector): selector is VmAddressSelector {
+export function isAddress(selector: ServerSelector): selector is VmAddressSelector {
   return 'vmId' in selector;
 }
 
@@ -86,7 +86,7 @@ function selectorKey(selector: ServerSelector): string {
  * The stack's read of the catalog (catalog-read.ts) answers each job's server as `<server id>@<selectorHash>`: the
  * hash of the selector it was resolved for, so that a job uses it only for the selector its own properties name.
  */
-export function selectorHash(selector: VmSelector): string {
+export function selectorHash(selector: ServerSelector): string {
   return hex8(selectorKey(selector));
 }
 
@@ -98,7 +98,7 @@ export function selectorHash(selector: VmSelector): string {
  */
 function serverOfCatalogRead(raw: Record<string, unknown> | undefined, selector: ServerSelector): string | undefined {
   const value = raw?.CatalogServerId;
-  if (typeof value !== 'string' || isAddress(selector)) return undefined;
+  if (typeof value !== 'string') return undefined;
   const at = value.lastIndexOf('@');
   return at > 0 && !value.startsWith('?') && value.slice(at + 1) === selectorHash(selector) ? value.slice(0, at) : undefined;
 }
@@ -374,7 +374,7 @@ async function findServer(selector: ServerSelector, invocation: Invocation): Pro
  * catalog's size; the answer is checked against the address all the same.
  */
 async function findServerAt(selector: VmAddressSelector, invocation: Invocation): Promise<string> {
-  const catalog = await readCatalog(invocation, { importAndWait: true, address: selector });
+  const catalog = await readCatalog(invocation, { importAndWait: true, addresses: [selector] });
   const matches = catalog.servers.filter((s) => jobMatchesSelector(s.vmServer, selector));
   const catalogText = `the SMS server catalog (${catalog.status}, last modified ${when(catalog.lastModifiedOn)}` +
     `${catalog.imported ? ', imported by this deployment' : ''})`;
@@ -393,9 +393,8 @@ async function findServerAt(selector: VmAddressSelector, invocation: Invocation)
 }
 
 /** The servers of the catalog that the selector names. */
-export function matchesOf(servers: Server[], selector: VmSelector): Server[] {
-  return servers.filter((s) => s.vmServer?.vmName === selector.vmName
-    && (selector.vmManagerName === undefined || s.vmServer?.vmManagerName === selector.vmManagerName));
+export function matchesOf(servers: Server[], selector: ServerSelector): Server[] {
+  return servers.filter((s) => jobMatchesSelector(s.vmServer, selector));
 }
 
 export interface Catalog {
@@ -419,7 +418,7 @@ const MAX_CATALOG_READS = 3;
  * the time.
  */
 export async function readCatalog(invocation: Invocation,
-  options: { readonly importAndWait: boolean; readonly address?: VmAddressSelector } = { importAndWait: true }): Promise<Catalog> {
+  options: { readonly importAndWait: boolean; readonly addresses?: VmAddressSelector[] } = { importAndWait: true }): Promise<Catalog> {
   let imported = false;
   let before: string | undefined;
   let waitMs = 1000;
@@ -427,14 +426,14 @@ export async function readCatalog(invocation: Invocation,
   const started = Date.now();
   const waitUntil = invocation.budget.work - 2 * invocation.budget.writeLease;
   for (;;) {
-    const first = await getServers(invocation, undefined, invocation.budget.work, options.address);
+    const first = await getServers(invocation, undefined, invocation.budget.work, options.addresses);
     const status = first.serverCatalogStatus ?? 'AVAILABLE';
     before ??= status;
     if (status === 'AVAILABLE') {
       const servers = [...first.serverList ?? []];
       let changed: GetServersResponse | undefined;
       for (let next = first.nextToken; next;) {
-        const page = await getServers(invocation, next, invocation.budget.work, options.address);
+        const page = await getServers(invocation, next, invocation.budget.work, options.addresses);
         const modified = page.lastModifiedOn && first.lastModifiedOn ? page.lastModifiedOn.getTime() !== first.lastModifiedOn.getTime() : false;
         if ((page.serverCatalogStatus ?? 'AVAILABLE') !== 'AVAILABLE' || modified) {
           changed = page;
@@ -480,8 +479,8 @@ export async function readCatalog(invocation: Invocation,
   }
 }
 
-async function getServers(invocation: Invocation, nextToken: string | undefined, deadline: number, address?: VmAddressSelector): Promise<GetServersResponse> {
-  const vmServerAddressList = address ? [{ vmManagerId: address.vmManagerId, vmId: address.vmId }] : undefined;
+async function getServers(invocation: Invocation, nextToken: string | undefined, deadline: number, addresses?: VmAddressSelector[]): Promise<GetServersResponse> {
+  const vmServerAddressList = addresses?.map((a) => ({ vmManagerId: a.vmManagerId, vmId: a.vmId }));
   return invocation.call('GetServers', (send) => send(new GetServersCommand({ nextToken, vmServerAddressList })), deadline);
 }
 

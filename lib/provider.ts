@@ -16,7 +16,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct, Dependable, IConstruct, IDependable } from 'constructs';
-import { CatalogReads } from './private/catalog-read';
+import { CatalogReads, CatalogSelector } from './private/catalog-read';
 import { cfnText } from './private/cfn-text';
 import { takesPolicies } from './private/role';
 import { validationError } from './private/errors';
@@ -450,15 +450,15 @@ export class ReplicationJobProvider extends Construct {
   }
 
   /**
-   * The server of a job named by its VM, as the stack's read of the catalog finds it (the job's CatalogServerId
-   * property): one read for every 50 such jobs, made with the first (private/catalog-read.ts).
+   * The server of a job named by its VM (its name or its address), as the stack's read of the catalog finds it (the
+   * job's CatalogServerId property): one read for every 50 such jobs, made with the first (private/catalog-read.ts).
    *
    * @internal
    */
-  public _catalogServerOf(job: () => CfnResource, vmName: string, vmManagerName: string | undefined): IResolvable {
+  public _catalogServerOf(job: () => CfnResource, selector: CatalogSelector): IResolvable {
     this._allowServerResolution();
     this.catalogReads ??= new CatalogReads(this, this._serviceToken, this._jobDependency);
-    return this.catalogReads.serverOf(job, vmName, vmManagerName);
+    return this.catalogReads.serverOf(job, selector);
   }
 
   /**

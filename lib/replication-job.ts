@@ -286,9 +286,6 @@ export class ReplicationJob extends ReplicationJobBase {
       claimServer(this, server.serverId);
     }
     claimVmSelector(this, server);
-    if (server.vmId !== undefined) {
-      ReplicationJobProvider.of(this)._allowServerResolution();
-    }
 
     const provider = ReplicationJobProvider.of(this);
     if (props.role) {
@@ -320,7 +317,8 @@ export class ReplicationJob extends ReplicationJobBase {
         VmId: server.vmId,
         // The server the stack's read of the catalog found for the VM: one read for the stack's VM-named jobs, not one
         // each (lambda/catalog-read.ts).
-        CatalogServerId: server.vmName !== undefined ? provider._catalogServerOf(() => resource, server.vmName, server.vmManagerName) : undefined,
+        CatalogServerId: server.vmName !== undefined ? provider._catalogServerOf(() => resource, { VmName: server.vmName, VmManagerName: server.vmManagerName })
+          : server.vmId !== undefined ? provider._catalogServerOf(() => resource, { VmManagerId: server.vmManagerId!, VmId: server.vmId }) : undefined,
         SeedReplicationTime: props.seedReplicationTime?.toISOString(),
         Frequency: props.frequency?.toHours(),
         RunOnce: props.runOnce,

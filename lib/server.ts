@@ -38,8 +38,8 @@ export interface VmServerAddress {
  * A VM selector (a server named by its VM) is resolved when the job is created, or when the selector changes: the
  * stack reads the catalog once for all its VM-named jobs (GetServers, every page; one `Custom::SmsServerCatalog` for
  * every 50 jobs, created before them), importing it first (ImportServerCatalog) when it is not available, and the job
- * fails, before anything is written to SMS, unless exactly one server matches. A VM address selector is resolved by the
- * job itself, with one GetServers filtered by SMS to that address.
+ * fails, before anything is written to SMS, unless exactly one server matches. A read whose jobs all name their VM by
+ * its address asks SMS for those VMs alone (GetServers filtered to the addresses) rather than for every page.
  *
  * @example
  * import * as cdk from 'aws-cdk-lib';
@@ -91,11 +91,12 @@ export class SmsServer {
 
   /**
    * The server of the VM at this address in its VM manager (the VM manager's ID and the VM's ID), found by the provider
-   * at deploy time with one GetServers that SMS filters to that address.
+   * at deploy time with GetServers filtered by SMS to the address.
    *
    * The way to name a VM whose name is not unique in its VM manager (two folders with a VM of the same name): the
-   * address is, and it costs one request a job where a name costs a read of the whole catalog (shared by the stack's
-   * VM-named jobs). The provider needs `sms:GetServers` and `sms:ImportServerCatalog` for it, as for a VM name. The
+   * address is. The stack's read of the catalog resolves it with the stack's other VM selectors; when they are all
+   * addresses, it asks SMS for those VMs alone (one request for up to 50 jobs) rather than for every page of the
+   * catalog. The provider needs `sms:GetServers` and `sms:ImportServerCatalog` for it, as for a VM name. The
    * `servers` command of this package's command line prints each server's address.
    *
    * @param address the VM manager's ID and the VM's ID, as GetServers reports them

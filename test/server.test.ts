@@ -194,14 +194,17 @@ describe('issue 34: the read runs in every deployment that creates a VM-named jo
 describe('issue 36: a server named by its VM\'s address (SmsServer.fromVmServerAddress)', () => {
   const address = { vmManagerId: 'vmm-0123456789abcdef0', vmId: 'vm-1234' };
 
-  test('writes VmManagerId and VmId, no ServerId, no read of the catalog for the stack; the provider may read and import the catalog', () => {
+  test('writes VmManagerId and VmId, no ServerId; the stack\'s read lists the address; the provider may read and import the catalog', () => {
     const stack = newStack();
     const job = new ReplicationJob(stack, 'Job', { server: SmsServer.fromVmServerAddress(address) });
     const template = Template.fromStack(stack);
     const [[logicalId, resource]] = Object.entries(template.findResources('Custom::SmsReplicationJob')) as Array<[string, any]>;
     expect(resource.Properties).toMatchObject({ VmManagerId: address.vmManagerId, VmId: address.vmId });
-    for (const key of ['ServerId', 'VmName', 'VmManagerName', 'CatalogServerId']) expect(resource.Properties[key]).toBeUndefined();
-    expect(template.findResources('Custom::SmsServerCatalog')).toEqual({});
+    for (const key of ['ServerId', 'VmName', 'VmManagerName']) expect(resource.Properties[key]).toBeUndefined();
+    const [[readId, read]] = Object.entries(template.findResources('Custom::SmsServerCatalog')) as Array<[string, any]>;
+    const [getAttOf, attribute] = resource.Properties.CatalogServerId['Fn::GetAtt'];
+    expect(getAttOf).toBe(readId);
+    expect(read.Properties.Servers).toEqual({ [attribute]: { VmManagerId: address.vmManagerId, VmId: address.vmId } });
     expect(stack.resolve(job.serverId)).toEqual({ 'Fn::GetAtt': [logicalId, 'ServerId'] });
     expect(smsActionsOf(stack)).toEqual(['sms:CreateReplicationJob', 'sms:DeleteReplicationJob', 'sms:GetReplicationJobs',
       'sms:GetServers', 'sms:ImportServerCatalog', 'sms:UpdateReplicationJob']);

@@ -48,6 +48,57 @@ function bodyBytes(result: CfnResult): number {
   return Buffer.byteLength(result.puts.find((p) => p.answered === 200)!.body);
 }
 
+describe('issue 36: jobs named by their VM\'s address', () => {
+  const address = (i: number) => ({ vmManagerId: 'vmm-0001', vmId: `vm-a${i}` });
+  function addressed(count: number): string[] {
+    return Array.from({ length: count }, (_, i) => emulator.addServer(`s-0000a${i.toString(16).padStart(3, '0')}`, { vmName: 'same-name', ...address(i) }));
+  }
+
+  test('three: one GetServers filtered to their three VMs, whatever the catalog\'s size; each Create sends CreateReplicationJob alone', async () => {
+    emulator.fillCatalog(1000);
+    const servers = addressed(3);
+    w = await world({ emulator, jobs: Object.fromEntries([0, 1, 2].map((i) => [`Job${i}`, { server: SmsServer.fromVmServerAddress(address(i)), seedReplicationTime: seed }])) });
+    const { readId } = readOf(w, 'Job0');
+    expect(w.cfn.catalogReadIds()).toEqual([readId]);
+    const { result: read, calls } = await smsCallsDuring(emulator, () => w!.cfn.create(readId));
+    expect([read.status, calls]).toEqual(['SUCCESS', ['GetServers']]);
+    expect(emulator.requestsFor('GetServers')[0].body.vmServerAddressList).toEqual([0, 1, 2].map(address));
+    const created = await Promise.all([0, 1, 2].map((i) => smsCallsDuring(emulator, () => w!.cfn.create(w!.jobs[`Job${i}`]))));
+    expect(created.map((c) => [c.result.status, c.result.data?.ServerId])).toEqual(servers.map((s) => ['SUCCESS', s]));
+    expect(emulator.requestsFor('GetServers')).toHaveLength(1);
+    expectNothingLeakedNothingLost(emulator, [w.cfn]);
+  });
+
+  test('beside a VM name in one read: every page read once, and each job named', async () => {
+    emulator.fillCatalog(120);
+    const [server] = addressed(1);
+    w = await world({ emulator, jobs: {
+      Job0: { server: SmsServer.fromVmServerAddress(address(0)), seedReplicationTime: seed },
+      Job1: { server: SmsServer.fromVmName('vm-7'), seedReplicationTime: seed },
+    } });
+    const { readId } = readOf(w, 'Job0');
+    expect(readOf(w, 'Job1').readId).toBe(readId);
+    const { result: read, calls } = await smsCallsDuring(emulator, () => w!.cfn.create(readId));
+    expect([read.status, calls]).toEqual(['SUCCESS', ['GetServers', 'GetServers', 'GetServers']]);
+    expect(emulator.requestsFor('GetServers').map((r) => r.body.vmServerAddressList)).toEqual([undefined, undefined, undefined]);
+    const created = await Promise.all(['Job0', 'Job1'].map((id) => w!.cfn.create(w!.jobs[id])));
+    expect(created.map((c) => c.data?.ServerId)).toEqual([server, 's-00001007']);
+    expect(emulator.requestsFor('GetServers')).toHaveLength(3);
+  });
+
+  test('an address in no server: the read answers ?none, and the job fails naming both ids, before any write', async () => {
+    addressed(1);
+    w = await world({ emulator, jobs: { Job0: { server: SmsServer.fromVmServerAddress(address(5)), seedReplicationTime: seed } } });
+    const { readId, attribute } = readOf(w, 'Job0');
+    const read = await w.cfn.create(readId);
+    expect([read.status, read.data]).toEqual(['SUCCESS', { [attribute]: '?none' }]);
+    const created = await w.cfn.create(w.jobs.Job0);
+    expect(created.status).toBe('FAILED');
+    expect(created.reason).toContain('has no VM with ID "vm-a5" on the VM manager with ID "vmm-0001"');
+    expect(emulator.requestsFor('CreateReplicationJob')).toEqual([]);
+  });
+});
+
 test('one read of the catalog for three VM-named jobs: each Create sends CreateReplicationJob alone, on its VM\'s server', async () => {
   emulator.fillCatalog(120);
   w = await stackNaming(['vm-3', 'vm-77', 'vm-119']);
