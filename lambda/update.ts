@@ -85,7 +85,7 @@ async function updateJob(event: CloudFormationCustomResourceUpdateEvent, marker:
   // properties swapped) finds nothing to change and succeeds.
   const job = await currentJob(jobId, invocation);
   if (!job) {
-    return createAgain(jobId, props, marker, invocation);
+    return createAgain(jobId, physicalId, props, marker, invocation, options.rollingBack);
   }
   refuseRunOnceChange(job, props, 'update');
   const changes = changesFor(job, props, markerToKeep(job, marker), nextRunStart(props.seedReplicationTime, old.decoded?.seedReplicationTime));
@@ -96,7 +96,7 @@ async function updateJob(event: CloudFormationCustomResourceUpdateEvent, marker:
       if ((e as Error).name !== 'ReplicationJobNotFoundException') {
         throw e;
       }
-      return createAgain(jobId, props, marker, invocation);
+      return createAgain(jobId, physicalId, props, marker, invocation, options.rollingBack);
     }
   }
   return physicalId;
@@ -139,13 +139,23 @@ async function currentJob(jobId: string, invocation: Invocation): Promise<Replic
  * physical id: CloudFormation's cleanup Delete of the old id then finds nothing and succeeds, and a rollback deletes
  * the new job (or brings it back to the old properties). Its first run follows the template's schedule
  * (seedForNewJob).
+ *
+ * In a rollback, a job that cannot be made again (SMS refuses it, or does not answer in time) is left gone and the
+ * stack's physical id answered: the rollback then completes (failing it would leave the stack UPDATE_ROLLBACK_FAILED
+ * over a job that was deleted outside CloudFormation, not by it), and `status` reports the job as DELETED. A forward
+ * Update fails instead, and its rollback comes here.
  */
-async function createAgain(goneJobId: string, props: JobProperties, marker: Marker, invocation: Invocation): Promise<string> {
+async function createAgain(goneJobId: string, physicalId: string, props: JobProperties, marker: Marker, invocation: Invocation,
+  rollingBack: boolean): Promise<string> {
   console.warn(JSON.stringify({ message: 'the job no longer exists; creating it again', replicationJobId: goneJobId, serverId: props.serverId }));
   try {
     return await createOrAdopt({ ...props, seedReplicationTime: seedForNewJob(props) }, marker, invocation);
   } catch (e) {
-    throw new JobNotRecreatedError(goneJobId, props.serverId, e);
+    const error = new JobNotRecreatedError(goneJobId, props.serverId, e);
+    if (!rollingBack) throw error;
+    console.error(JSON.stringify({ message: 'a rollback could not make the gone job again: the rollback completes without it (status reports it DELETED)',
+      replicationJobId: goneJobId, error: error.message }));
+    return physicalId;
   }
 }
 

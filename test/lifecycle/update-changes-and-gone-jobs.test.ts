@@ -147,6 +147,24 @@ describe('an Update whose job was deleted outside CloudFormation', () => {
     expectNothingLeakedNothingLost(w.emulator, [w.cfn]);
   });
 
+  test('gone, with SMS refusing a new job: the Update fails naming the job and why; its rollback completes on the stack\'s id and makes nothing', async () => {
+    const { cfn, emulator } = await deployed({ seedReplicationTime: pastSeed, frequency: Duration.hours(6) });
+    const [job] = emulator.jobs();
+    emulator.deleteJob(job.replicationJobId);
+    emulator.failNext('CreateReplicationJob', 'UnauthorizedOperationException', { times: Infinity });
+    const forward = await cfn.update(w.jobs.Job, { Description: 'web server' });
+    expectAnsweredInTime(forward);
+    expect(forward.status).toBe('FAILED');
+    expect(forward.reason).toContain(`Replication job ${job.replicationJobId} no longer exists (deleted outside CloudFormation, or ended by SMS), and creating it again`);
+    // Before this, the rollback failed the same way: UPDATE_ROLLBACK_FAILED over a job deleted outside CloudFormation.
+    const rollback = await cfn.rollbackUpdate(w.jobs.Job);
+    expectAnsweredInTime(rollback);
+    expect(rollback.status).toBe('SUCCESS');
+    expect(rollback.physicalResourceId).toBe(job.replicationJobId);
+    expect(rollback.logs).toContain('a rollback could not make the gone job again');
+    expect(emulator.jobs()).toEqual([]);
+  });
+
   test('a job SMS ended (state DELETED) counts as gone', async () => {
     const { cfn, emulator } = await deployed();
     const [ended] = emulator.jobs();
