@@ -5,7 +5,7 @@
 # member or type removed, a type narrowed, a prop made required) fails, unless a commit since the baseline says so in
 # Conventional Commits form (`type!:` or a `BREAKING CHANGE:` footer): then the release workflow makes it a major
 # version, and the changelog lists it. The release refreshes the baseline (.versionrc.json's postbump). Every API
-# counts (--error-on all): the package is still marked experimental, under which jsii-diff would only warn. The
+# counts (--error-on all): the package is stable since 1.0.0, and a member marked @experimental would count too. The
 # baseline's folder starts with a dot so that jsii-docgen, which reads every `**/.jsii` under the project (dot folders
 # left out) and keeps the last one of each name and version, documents this build's API, not the baseline's.
 #
