@@ -35,7 +35,7 @@ export enum LicenseType {
  * What a ReplicationJob does when its server already has a replication job that it did not make.
  */
 export enum ExistingJobPolicy {
-  /** Fail the create if the server has a job made outside this resource (today's behaviour). */
+  /** Fail the create if the server has a job made outside this resource. The default. */
   FAIL = 'FAIL',
   /** Take over a job made outside CloudFormation, bringing it to the template's properties. */
   ADOPT = 'ADOPT',

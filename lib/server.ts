@@ -58,7 +58,7 @@ export class SmsServer {
   /**
    * The server with this id in the SMS server catalog, such as `s-12345678`.
    *
-   * The same as giving the job the server ID itself: the template is the same.
+   * The job's template then has the ServerId property, and the provider reads nothing of the catalog for it.
    *
    * @param serverId the id of the server, from the SMS server catalog (GetServers)
    */

@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tagged() { git tag --points-at HEAD --list 'v[0-9]*'; }
 before=$(tagged)
-if git describe --tags --abbrev=0 --match 'v[0-9]*' >/dev/null 2>&1; then
+if git describe --tags --abbrev=0 --match 'v[0-9]*' >/dev/null 2>&1 || [[ " $* " == *" --release-as "* ]]; then
+  # After a release, or a version named by hand (`--release-as 1.0.0`: the first release was cut that way).
   npx --no-install commit-and-tag-version "$@"
 else
   npx --no-install commit-and-tag-version --first-release "$@"
