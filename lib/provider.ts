@@ -10,6 +10,8 @@ import {
   Stack,
   Token,
   aws_ec2 as ec2,
+  aws_events as events,
+  aws_events_targets as targets,
   aws_iam as iam,
   aws_lambda as lambda,
   aws_logs as logs,
@@ -18,6 +20,8 @@ import {
 import { Construct, Dependable, IConstruct, IDependable } from 'constructs';
 import { CatalogReads, CatalogSelector } from './private/catalog-read';
 import { cfnText } from './private/cfn-text';
+import { LATEST_AMI_STACK_ENV, latestAmiParameterPath } from './private/latest-ami';
+import { JOB_STATE_CHANGE, SMS_EVENT_SOURCE } from './private/sms-events';
 import { takesPolicies } from './private/role';
 import { validationError } from './private/errors';
 import { acknowledge } from './private/nag';
@@ -220,6 +224,8 @@ export class ReplicationJobProvider extends Construct {
   private readonly passRole: iam.PolicyStatement;
   private readonly passedRoles = new Set<string>();
   private resolvesServers = false;
+  /** Whether a job of the stack offers its latest AMI: the provider then keeps each job's in a parameter. */
+  private keepsLatestAmis = false;
   private catalogReads?: CatalogReads;
   /** What the settings made, once made: the function and its EventInvokeConfig. */
   private made?: { handler: lambda.Function; eventInvokeConfig: IConstruct };
@@ -328,6 +334,9 @@ export class ReplicationJobProvider extends Construct {
     if (this.resolvesServers) {
       document.addStatements(serverResolution());
     }
+    if (this.keepsLatestAmis) {
+      document.addStatements(...latestAmiStatements(stack));
+    }
 
     // A customer managed policy, not an inline one (the compliance packs' IAMNoInlinePolicy): CloudFormation names it
     // uniquely per stack, so stacks that share a role each attach their own, and deleting one leaves the others. It
@@ -373,6 +382,9 @@ export class ReplicationJobProvider extends Construct {
     // depends on the function, which depends on the policy: no job is created before the provider may call SMS.
     const eventInvokeConfig = handler.node.findChild('EventInvokeConfig');
     this.document = document;
+    if (this.keepsLatestAmis) {
+      this.sendAmiEvents(handler, policy);
+    }
 
     if (!policy) {
       // Listed at synthesis, when every job has added the roles it passes.
@@ -450,6 +462,55 @@ export class ReplicationJobProvider extends Construct {
   }
 
   /**
+   * Makes the provider keep the latest AMI of each job of the stack in the job's SSM parameter (lib/private/latest-ami.ts),
+   * once: one EventBridge rule for the stack sends SMS's AMI events to the function, and its policy may write the
+   * stack's parameters only. Stacks whose jobs never offer their latest AMI get none of it.
+   *
+   * @internal
+   */
+  public _keepLatestAmis(): void {
+    if (this.keepsLatestAmis) {
+      return;
+    }
+    this.keepsLatestAmis = true;
+    if (this.made) {
+      this.document?.addStatements(...latestAmiStatements(Stack.of(this)));
+      const policy = this.node.tryFindChild('ManagedPolicy') as iam.ManagedPolicy | undefined;
+      this.sendAmiEvents(this.made.handler, policy);
+    }
+  }
+
+  /**
+   * The stack's one rule for SMS's AMI events, whatever its number of jobs (a rule per job would pass CloudFormation's
+   * 500 resources and EventBridge's 300 rules per bus, and a pattern listing every job id PutRule's pattern size): the
+   * function keeps the events of the jobs its stack owns (lambda/latest-ami.ts). The stack's id, which an EventBridge
+   * event does not carry, tells it which those are.
+   */
+  private sendAmiEvents(handler: lambda.Function, policy: iam.ManagedPolicy | undefined): void {
+    const stack = Stack.of(this);
+    handler.addEnvironment(LATEST_AMI_STACK_ENV, stack.stackId);
+    const rule = new events.Rule(this, 'AmiEvents', {
+      description: `Sends the AMI events of SMS to the replication job provider of stack ${stack.stackName}, which keeps the latest AMI of each of its jobs (cdk-sms-replication-job)`,
+      eventPattern: { source: [SMS_EVENT_SOURCE], detailType: [JOB_STATE_CHANGE], detail: { 'ami-id': events.Match.exists() } },
+    });
+    rule.addTarget(new targets.LambdaFunction(handler));
+    acknowledge(rule, {
+      id: 'Serverless-EventBusDLQ',
+      reason: 'EventBridge retries delivering an AMI event to the function for 24 hours; an event the function fails is retried by Lambda and then goes to the provider\'s deadLetterQueue, if given. A lost event leaves the parameter at the previous AMI until the next: the AMI itself is never lost.',
+    });
+    if (policy) {
+      const parameters = cfnText(stack.resolve(latestAmiParametersArn(stack)), '<', '>');
+      acknowledge(policy, {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ec2:DescribeImages, which SSM requires of whoever writes a parameter of data type aws:ec2:image (the latest AMI of each job), accepts only "*".',
+      }, {
+        id: `AwsSolutions-IAM5[Resource::${parameters}]`,
+        reason: 'The provider writes and deletes the latest-AMI parameter of each job of its stack, named after the job\'s logical id: the parameters under its stack\'s own path are the narrowest resource that covers them.',
+      });
+    }
+  }
+
+  /**
    * The server of a job named by its VM (its name or its address), as the stack's read of the catalog finds it (the
    * job's CatalogServerId property): one read for every 50 such jobs, made with the first (private/catalog-read.ts).
    *
@@ -497,6 +558,24 @@ function validateSettings(props: ReplicationJobProviderProps, scope: IConstruct)
 /** What reading and importing the server catalog takes. SMS has no resource-level permissions: these only accept "*". */
 function serverResolution(): iam.PolicyStatement {
   return new iam.PolicyStatement({ actions: ['sms:GetServers', 'sms:ImportServerCatalog'], resources: ['*'] });
+}
+
+/**
+ * What keeping the jobs' latest AMIs takes: writing and deleting the stack's own parameters (under
+ * /cdk-sms-replication-job/<stack name>/), and ec2:DescribeImages, which SSM requires of whoever writes a parameter of
+ * data type aws:ec2:image (the SSM User Guide, "Native parameter support for Amazon Machine Image IDs") and which
+ * accepts only "*".
+ */
+function latestAmiStatements(stack: Stack): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter'], resources: [latestAmiParametersArn(stack)] }),
+    new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }),
+  ];
+}
+
+/** The ARN of every latest-AMI parameter of the stack (an SSM parameter's ARN names it without its leading slash). */
+function latestAmiParametersArn(stack: Stack): string {
+  return stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${latestAmiParameterPath(stack.stackName).slice(1)}*` });
 }
 
 /** Settings that differ between two `configure` calls: a value not the same object (arrays and objects by element). */

@@ -1,7 +1,9 @@
-import { Annotations, Resource, Stack, aws_events as events } from 'aws-cdk-lib';
+import { Annotations, Resource, Stack, Stage, Token, TokenComparison, aws_ec2 as ec2, aws_events as events } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { validationError } from './private/errors';
 import { AMI_ID_PATH } from './private/sms-events';
 import { JOB_STATE_CHANGE, SMS_EVENT_SOURCE } from './private/sms-events';
-import { IReplicationJob } from './replication-job';
+import { IReplicationJob, LatestAmiOptions } from './replication-job';
 
 /**
  * What a replication job offers, whether it is declared in this stack or imported by its ID: EventBridge rules on
@@ -17,6 +19,38 @@ export abstract class ReplicationJobBase extends Resource implements IReplicatio
    * @attribute
    */
   public abstract readonly replicationJobId: string;
+
+  /**
+   * The name of the SSM parameter that holds the job's most recent AMI ID.
+   *
+   * A job declared in this app (ReplicationJob) names it after its stack and logical id. An imported job has none
+   * that this library keeps: reading it throws.
+   */
+  public get latestAmiParameterName(): string {
+    throw validationError(`${this.node.path}: replication job ${this.replicationJobId} is imported, so this library keeps no parameter ` +
+      'of its latest AMI (the provider of the stack that declares a job keeps it). In that app, read the job\'s latest AMI; from ' +
+      'here, read its parameter by name with MachineImage.fromSsmParameter (aws-cdk-lib)', this);
+  }
+
+  /**
+   * The job's most recent AMI, as a machine image to launch from (Linux user data; for another system, use the
+   * latest-AMI image method with its options).
+   *
+   * Resolved by CloudFormation from the job's latest-AMI parameter at each deployment of the stack that launches from
+   * it, with no lookup at synthesis. Not for an imported job (see the latest-AMI parameter name).
+   */
+  public get latestAmi(): ec2.IMachineImage {
+    return this.latestAmiImage();
+  }
+
+  /**
+   * The job's most recent AMI, as a machine image with the given operating system and user data.
+   *
+   * @param options the image's operating system and user data
+   */
+  public latestAmiImage(options: LatestAmiOptions = {}): ec2.IMachineImage {
+    return new LatestAmiImage(this, this.latestAmiParameterName, options);
+  }
 
   /**
    * Defines an EventBridge rule that matches every event SMS publishes about this job.
@@ -71,6 +105,42 @@ export abstract class ReplicationJobBase extends Resource implements IReplicatio
     const rule = this.onStateChange(id, options);
     rule.addEventPattern({ detail: { 'ami-id': events.Match.exists() } });
     return rule;
+  }
+}
+
+/**
+ * The latest AMI of a job: the image an SSM-typed template parameter of the launching stack resolves at each of its
+ * deployments (aws-cdk-lib's MachineImage.fromSsmParameter, without its synthesis-time lookup). A stack of another
+ * account or region cannot read the parameter: refused at synthesis. Another stack of the same app depends on the
+ * job's, so that the job exists before anything launches from it; the job's own stack gets a warning instead.
+ */
+class LatestAmiImage implements ec2.IMachineImage {
+  constructor(private readonly job: ReplicationJobBase, private readonly parameterName: string, private readonly options: LatestAmiOptions) {}
+
+  public getImage(scope: Construct): ec2.MachineImageConfig {
+    const jobStack = Stack.of(this.job);
+    const stack = Stack.of(scope);
+    for (const [what, theirs, ours] of [['account', stack.account, jobStack.account], ['region', stack.region, jobStack.region]]) {
+      if (Token.compareStrings(theirs, ours) === TokenComparison.DIFFERENT) {
+        throw validationError(`${scope.node.path} launches from the latest AMI of ReplicationJob ${this.job.node.path}, whose parameter ` +
+          `is in ${what} ${ours}, but is in ${what} ${theirs}: CloudFormation reads SSM parameters of its own account and region only`, scope);
+      }
+    }
+    if (stack === jobStack) {
+      Annotations.of(scope).addWarningV2('cdk-sms-replication-job:latestAmiInOwnStack', `${scope.node.path} launches from the latest ` +
+        `AMI of ReplicationJob ${this.job.node.path} in the job's own stack: CloudFormation resolves the parameter (${this.parameterName}) ` +
+        'before it deploys anything, so every deployment of the stack fails until the job has made an AMI. Launch from another stack.');
+    } else if (Stage.of(stack) === Stage.of(jobStack) && !stack.nested && !jobStack.nested) {
+      // addStackDependency where the installed aws-cdk-lib has it (addDependency is deprecated there); 2.176 lacks it.
+      const reason = `launches from the latest AMI of ReplicationJob ${this.job.node.path}`;
+      const addStackDependency = (stack as { addStackDependency?: (target: Stack, reason?: string) => void }).addStackDependency;
+      if (addStackDependency) {
+        addStackDependency.call(stack, jobStack, reason);
+      } else {
+        stack.addDependency(jobStack, reason);
+      }
+    }
+    return ec2.MachineImage.fromSsmParameter(this.parameterName, { os: this.options.os, userData: this.options.userData }).getImage(scope);
   }
 }
 

@@ -7,6 +7,7 @@ import {
   Stack,
   Token,
   TokenComparison,
+  aws_ec2 as ec2,
   aws_events as events,
   aws_iam as iam,
   aws_kms as kms,
@@ -20,6 +21,7 @@ import { claimVmSelector, serverOfJob } from './private/server-selector';
 import { ReplicationJobBase } from './replication-job-base';
 import { SmsServer } from './server';
 import { SERVICE_TIMEOUT_SECONDS } from './private/timing';
+import { latestAmiParameterName } from './private/latest-ami';
 
 /**
  * The license type of the AMIs that a replication job creates.
@@ -76,6 +78,57 @@ export interface IReplicationJob extends IResource {
    * @param options the rule's target, name, description and any more of its pattern
    */
   onAmiCreated(id: string, options?: events.OnEventOptions): events.Rule;
+
+  /**
+   * The name of the SSM parameter that holds the job's most recent AMI ID, for those who read it elsewhere (a script,
+   * another tool, `{{resolve:ssm:...}}`).
+   *
+   * Fixed at synthesis: `/cdk-sms-replication-job/<stack name>/<logical id>/latest-ami`. Reading it makes the stack's
+   * provider keep the parameter: it writes the ID of each new AMI of the job, and deletes the parameter with the job.
+   * The parameter does not exist before the job's first AMI. Only a job declared in this app has one: a job imported by its ID
+   * throws, since its stack and logical id are unknown; read that job's parameter by its name
+   * with MachineImage.fromSsmParameter of aws-cdk-lib instead.
+   */
+  readonly latestAmiParameterName: string;
+
+  /**
+   * The job's most recent AMI, as a machine image to launch from (Linux user data; for another system, use the
+   * latest-AMI image method with its options).
+   *
+   * Resolved by CloudFormation from the job's latest-AMI parameter at each deployment of the stack that launches from
+   * it (an SSM-typed template parameter), with no lookup at synthesis; that stack may be this one or another of the
+   * same account and region, which then depends on this one. Before the job's first AMI, that deployment fails, naming
+   * the missing parameter. Each new AMI replaces, at the next deployment, the instances launched from it.
+   */
+  readonly latestAmi: ec2.IMachineImage;
+
+  /**
+   * The job's most recent AMI, as a machine image with the given operating system and user data.
+   *
+   * The same image as the latest-AMI property, whose operating system is Linux.
+   *
+   * @param options the image's operating system and user data
+   */
+  latestAmiImage(options?: LatestAmiOptions): ec2.IMachineImage;
+}
+
+/**
+ * How to launch from a replication job's latest AMI.
+ */
+export interface LatestAmiOptions {
+  /**
+   * The operating system of the replicated server.
+   *
+   * @default ec2.OperatingSystemType.LINUX
+   */
+  readonly os?: ec2.OperatingSystemType;
+
+  /**
+   * The user data of the instances launched from the image.
+   *
+   * @default - empty user data for the operating system
+   */
+  readonly userData?: ec2.UserData;
 }
 
 /**
@@ -269,6 +322,7 @@ export class ReplicationJob extends ReplicationJobBase {
   public readonly serverId: string;
 
   private readonly resource: CfnResource;
+  private latestAmiLogicalId?: string;
 
   /**
    * Declares a replication job.
@@ -342,6 +396,38 @@ export class ReplicationJob extends ReplicationJobBase {
     // The attribute, not Ref: the physical id of an adopted job says so after the job's id (lambda/physical-id.ts).
     this.replicationJobId = Token.asString(resource.getAtt('ReplicationJobId'));
     this.serverId = server.serverId ?? Token.asString(resource.getAtt('ServerId'));
+  }
+
+  /**
+   * The name of the SSM parameter that holds the job's most recent AMI ID:
+   * /cdk-sms-replication-job/<stack name>/<logical id>/latest-ami.
+   *
+   * Reading it (or the latest AMI) makes the stack's provider keep the parameter: one EventBridge rule for the stack
+   * sends SMS's AMI events to the provider, which writes the AMI ID of each new AMI of a job of its stack; a Create that
+   * adopts a job with earlier runs writes its latest AMI at once, and a Delete that deletes the job deletes its
+   * parameter (a kept job keeps it). The parameter does not exist before the job's first AMI.
+   */
+  public get latestAmiParameterName(): string {
+    const stack = Stack.of(this);
+    if (Token.isUnresolved(stack.stackName)) {
+      throw validationError(`ReplicationJob ${this.node.path}: its latest AMI is kept in a parameter named after its stack, and stack ` +
+        `${stack.node.path} has no name at synthesis (a nested stack, or a name from a token); give the stack a stackName`, this);
+    }
+    const logicalId = stack.resolve(this.resource.logicalId) as string;
+    if (this.latestAmiLogicalId === undefined) {
+      this.latestAmiLogicalId = logicalId;
+      ReplicationJobProvider.of(this)._keepLatestAmis();
+      // The provider finds the parameter from the logical id in the job's marker: one overridden after this read
+      // would leave the parameter where no launch stack looks.
+      this.node.addValidation({
+        validate: () => {
+          const now = stack.resolve(this.resource.logicalId) as string;
+          return now === this.latestAmiLogicalId ? [] : [`ReplicationJob ${this.node.path}: its logical id changed to ${now} after ` +
+            `its latest AMI's parameter was named after ${this.latestAmiLogicalId}; override the logical id before reading the latest AMI`];
+        },
+      });
+    }
+    return latestAmiParameterName(stack.stackName, logicalId);
   }
 
   /**

@@ -4,6 +4,7 @@
  * and both lines see the provider.
  */
 import { App, aws_lambda as lambda } from 'aws-cdk-lib';
+import { ReplicationJob } from '../../lib';
 import { Setup } from '../locked-down';
 import { stackWithJobs } from './review-stacks';
 import { nagApp, nagV2App, synthFindings, synthFindingsV2 } from './synth-checks';
@@ -40,6 +41,12 @@ const NAMED_LOG_GROUP = [
   `error AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:us-west-2:<AWS::AccountId>:log-group:/locked-down/sms-replication-job:*] ${PROVIDER}/ManagedPolicy/Resource`,
 ];
 
+/** Jobs that offer their latest AMI: the provider's parameters, on a path that ends in a wildcard, and the rule's delivery. */
+const LATEST_AMI = [
+  `error AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:us-west-2:<AWS::AccountId>:parameter/cdk-sms-replication-job/Review/*] ${PROVIDER}/ManagedPolicy/Resource`,
+  `error Serverless-EventBusDLQ ${PROVIDER}/AmiEvents/Resource`,
+];
+
 const V2_PACKS = /^(warning|error) (AwsSolutions|Serverless|NIST\.800\.53\.R5)-/;
 const lines = [
   ['cdk-nag 3 (Validations)', () => nagApp(), synthFindings, () => true],
@@ -52,9 +59,10 @@ const lines = [
 beforeAll(() => new lambda.Runtime('nodejs26.x', lambda.RuntimeFamily.NODEJS));
 
 describe.each(lines)('unacknowledged, with %s', (_, newApp, findingsOf, inPacks) => {
-  const findings = (setup: Setup) => {
+  const findings = (setup: Setup, latestAmi = false) => {
     const app: App = newApp();
-    stackWithJobs(app, setup);
+    const stack = stackWithJobs(app, setup);
+    if (latestAmi) void (stack.node.findChild('A') as ReplicationJob).latestAmiParameterName;
     return findingsOf(app).map((f) => `${f.severity} ${f.rule} ${f.path}`).sort();
   };
 
@@ -68,5 +76,9 @@ describe.each(lines)('unacknowledged, with %s', (_, newApp, findingsOf, inPacks)
 
   test('in the compliant configuration, only what a custom resource provider cannot comply with', () => {
     expect(findings('compliant')).toEqual([...ALWAYS, ...NAMED_LOG_GROUP].filter(inPacks).sort());
+  });
+
+  test('with jobs that offer their latest AMI, the parameters\' path and the rule\'s delivery besides (ec2:DescribeImages joins *)', () => {
+    expect(findings('compliant', true)).toEqual([...ALWAYS, ...NAMED_LOG_GROUP, ...LATEST_AMI].filter(inPacks).sort());
   });
 });
