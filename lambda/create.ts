@@ -34,14 +34,18 @@ export function createMadeNoJob(e: unknown): boolean {
  * an event twice, an answer from SMS may be lost after the job was made, and a job kept by RETAIN may be added back.
  * The job carries `marker`, whose token names this event. Answers the job's physical id (physical-id.ts): the id of a
  * job it made or that this resource made before, with `/adopted` for a job adopted from outside CloudFormation.
+ * `adopted` is given the job as it was read when the Create takes a job that exists (with its runs and latest AMI).
  */
-export async function createOrAdopt(props: JobProperties, marker: Marker, invocation: Invocation): Promise<string> {
+export async function createOrAdopt(props: JobProperties, marker: Marker, invocation: Invocation,
+  adopted?: (job: ReplicationJob) => void): Promise<string> {
   if (props.existingJob === 'ADOPT') {
     // Look first: the job to adopt is the likely case, and one listing finds it; a CreateReplicationJob for a server
     // that has a job could fail on another parameter before SMS says that the job exists.
     const job = await jobOfServer(invocation, props.serverId, invocation.budget.work);
     if (job) {
-      return isOwnedBy(job.description, marker.owner) ? adoptOwn(job, props, marker, invocation) : adoptFromOutside(job, props, marker, invocation);
+      const physicalId = await (isOwnedBy(job.description, marker.owner) ? adoptOwn(job, props, marker, invocation) : adoptFromOutside(job, props, marker, invocation));
+      adopted?.(job);
+      return physicalId;
     }
   }
   try {
@@ -69,12 +73,16 @@ export async function createOrAdopt(props: JobProperties, marker: Marker, invoca
     // The job may exist: SMS said so, or the fate of an attempt is unknown (timeout, network, 5xx, a garbled answer).
     const job = await jobOfServer(invocation, props.serverId, exists ? invocation.budget.work : invocation.budget.lookUp).catch(() => undefined);
     if (job && isOwnedBy(job.description, marker.owner)) {
-      return adoptOwn(job, props, marker, invocation);
+      const physicalId = await adoptOwn(job, props, marker, invocation);
+      adopted?.(job);
+      return physicalId;
     }
     if (exists && job) {
       if (props.existingJob === 'ADOPT') {
         // Made between the look and the create.
-        return adoptFromOutside(job, props, marker, invocation);
+        const physicalId = await adoptFromOutside(job, props, marker, invocation);
+        adopted?.(job);
+        return physicalId;
       }
       throw madeNothing(alreadyExists(job, props, marker));
     }

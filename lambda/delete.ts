@@ -13,6 +13,12 @@ import { readDeadline } from './rollback';
 import { ServerSelector, jobMatchesSelector, selectorOf } from './server';
 import { allJobs, isLive, jobById, jobOfServer } from './sms';
 
+/** What a Delete did to the job its physical id names, for what goes with the job (its latest-AMI parameter). */
+export interface DeleteOutcome {
+  /** Whether the job is gone: deleted now, or already. False for a job kept (adopted, or left in a rollback). */
+  jobDeleted: boolean;
+}
+
 /**
  * Deletes the job. A job already gone is fine. A job this resource made is deleted with one SMS request; an adopted one
  * (its physical id says so) is read first, for its marker. The id of a Create that SMS refused names no job: nothing to do, and no
@@ -21,7 +27,8 @@ import { allJobs, isLive, jobById, jobOfServer } from './sms';
  * job is deleted, never one a later event of this resource made or adopted. A job this resource adopted (ExistingJob
  * ADOPT) existed before the stack and is never deleted by a rollback: see keepsAdoptedJob.
  */
-export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, owner: string, invocation: Invocation): Promise<string> {
+export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, owner: string, invocation: Invocation,
+  outcome: DeleteOutcome = { jobDeleted: false }): Promise<string> {
   const physicalId = event.PhysicalResourceId;
   const serverId = serverIdOf(event.ResourceProperties);
   const id = parsePhysicalId(physicalId);
@@ -31,7 +38,7 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
         // A job this resource made: its physical id would end in /adopted had the resource adopted it, whatever the
         // template says now (physical-id.ts). One SMS request, so that a stack's deletion under throttling costs what
         // its jobs' DeleteReplicationJobs cost (issue 32).
-        await deleteMadeJob(id.jobId, invocation);
+        outcome.jobDeleted = await deleteMadeJob(id.jobId, invocation);
         break;
       }
       // An adopted job, or one that ExistingJob ADOPT may have adopted before its id said so: its marker decides,
@@ -39,6 +46,7 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
       const job = await jobById(invocation, id.jobId, invocation.budget.work);
       if (!job) {
         console.log(JSON.stringify({ message: 'the job is gone already: nothing to delete', replicationJobId: id.jobId }));
+        outcome.jobDeleted = true;
       } else if (isAdoptedBy(job.description, owner)) {
         if (!adoptsExistingJob(event.ResourceProperties)) {
           // ADOPT's default keeps the job, and without ADOPT the properties cannot say an explicit DESTROY.
@@ -52,9 +60,10 @@ export async function onDelete(event: CloudFormationCustomResourceDeleteEvent, o
           await releaseJob(job, invocation);
         } else {
           await deleteJob(id.jobId, invocation);
+          outcome.jobDeleted = true;
         }
       } else if (!id.adopted && isOwnedBy(job.description, owner)) {
-        await deleteMadeJob(id.jobId, invocation);
+        outcome.jobDeleted = await deleteMadeJob(id.jobId, invocation);
       } else {
         // The job this resource adopted no longer carries its adopted marker: an earlier delivery of this Delete handed
         // it back already, or it was adopted since by another stack, or its marker was edited. It existed before the
@@ -191,9 +200,10 @@ export async function releaseJob(job: ReplicationJob, invocation: Invocation): P
  * the jobs left (one that is gone already counts as deleted); an update's cleanup leaves the old job and completes.
  * The stack's status is read after the failure, in the look-up time kept after the work deadline.
  */
-async function deleteMadeJob(jobId: string, invocation: Invocation): Promise<void> {
+async function deleteMadeJob(jobId: string, invocation: Invocation): Promise<boolean> {
   try {
     await deleteJob(jobId, invocation);
+    return true;
   } catch (e) {
     const stack = await invocation.reader.read(invocation.budget.lookUp).catch(() => undefined);
     if (!stack?.status.includes('ROLLBACK')) {
@@ -205,6 +215,7 @@ async function deleteMadeJob(jobId: string, invocation: Invocation): Promise<voi
       replicationJobId: jobId,
       error: describeError(e),
     }));
+    return false;
   }
 }
 

@@ -18,13 +18,15 @@
  * handler is correct without the rules Lambda happens to keep (one invocation per container at a time, one SMS call
  * at a time): test/handler/invocations.test.ts runs two events interleaved in one process.
  */
+import type { ReplicationJob } from '@aws-sdk/client-sms';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { CATALOG_READ_TYPE, onCatalogRead } from './catalog-read';
 import { Answer, redactUrl, sendAnswer } from './cfn-response';
 import { createMadeNoJob, createOrAdopt } from './create';
-import { onDelete } from './delete';
+import { DeleteOutcome, onDelete } from './delete';
 import { RefusedError, describeError, rootCause } from './errors';
 import { Invocation } from './invocation';
+import { dropDeletedJobAmi, isCustomResourceEvent, keepAdoptedAmi, onOtherEvent } from './latest-ami';
 import { eventMarker } from './ownership';
 import { failedCreateId, jobIdOf } from './physical-id';
 import { decodeProperties } from './properties';
@@ -34,6 +36,11 @@ import { catalogReader } from './sms';
 import { onUpdate } from './update';
 
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
+  // EventBridge invokes the function too, with SMS's AMI events, in stacks whose jobs offer their latest AMI
+  // (latest-ami.ts): such an event is no CloudFormation event, and never gets a CloudFormation answer.
+  if (!isCustomResourceEvent(event)) {
+    return onOtherEvent(event, context.getRemainingTimeInMillis());
+  }
   // Everything this invocation knows and keeps, passed to whatever needs it; nothing of it outlives the invocation.
   // The stack's read of the catalog sends its pages through a client with a lone reader's backoff (sms.ts).
   const catalogRead = event.ResourceType === CATALOG_READ_TYPE;
@@ -95,22 +102,33 @@ async function onJobEvent(event: CloudFormationCustomResourceEvent, invocation: 
   }
 }
 
-function dispatch(resolved: ResolvedEvent, plan: Plan, invocation: Invocation): Promise<string> {
+async function dispatch(resolved: ResolvedEvent, plan: Plan, invocation: Invocation): Promise<string> {
   const { event } = resolved;
   // The owner is this resource; the token names this event, on any job it makes or adopts, unless the event moves a
   // VM-named job to another server, whose rollback must find the job without the catalog (server.ts's replacementToken).
   const byEvent = eventMarker(event.StackId, event.LogicalResourceId, event.RequestId);
   const marker = resolved.token ? { ...byEvent, token: resolved.token } : byEvent;
   switch (event.RequestType) {
-    case 'Create':
-      return createOrAdopt(decodeProperties(event.ResourceProperties), marker, invocation);
+    case 'Create': {
+      // A job that existed (adopted, or this resource's own kept by RETAIN) may have AMIs: its parameter gets the latest.
+      let adopted: ReplicationJob | undefined;
+      const physicalId = await createOrAdopt(decodeProperties(event.ResourceProperties), marker, invocation, (job) => (adopted = job));
+      await keepAdoptedAmi(adopted, event.StackId, event.LogicalResourceId, invocation.budget.work);
+      return physicalId;
+    }
     case 'Update':
       if (resolved.nothingToDo) {
-        return Promise.resolve(event.PhysicalResourceId);
+        return event.PhysicalResourceId;
       }
       return onUpdate(event, marker, invocation, { rollingBack: plan.rollingBack === true, replacing: resolved.replacing, strayToken: resolved.strayToken });
-    case 'Delete':
-      return onDelete(event, marker.owner, invocation);
+    case 'Delete': {
+      const outcome: DeleteOutcome = { jobDeleted: false };
+      const physicalId = await onDelete(event, marker.owner, invocation, outcome);
+      if (outcome.jobDeleted) {
+        await dropDeletedJobAmi(event.StackId, event.LogicalResourceId, invocation.budget.work);
+      }
+      return physicalId;
+    }
     default:
       throw new RefusedError('UnknownRequestType', `Unknown RequestType ${(event as { RequestType: string }).RequestType}.`);
   }

@@ -121,6 +121,17 @@ export interface CfnDriverOptions {
   readonly stackId?: string;
   /** Values of the template's parameters. */
   readonly parameters?: Record<string, string>;
+  /** The SSM endpoint the function talks to (AWS_ENDPOINT_URL_SSM), for the latest-AMI parameters. */
+  readonly ssm?: { readonly endpoint: string };
+}
+
+/** How an invocation by another service than CloudFormation (EventBridge) ended. */
+export interface DirectResult {
+  readonly logs: string;
+  /** How the handler ended, as the runner saw it: returned or error. */
+  readonly outcome?: { kind: string; error?: { errorType: string; errorMessage: string } };
+  readonly timedOut: boolean;
+  readonly durationMs: number;
 }
 
 /** What CloudFormation currently knows about one custom resource. */
@@ -475,6 +486,37 @@ export class CfnDriver {
       .map(([logicalId, s]) => ({ logicalId, physicalId: s.physicalId!, properties: s.properties! }));
   }
 
+  /**
+   * Invokes the provider's function with an event of another service, as EventBridge does (asynchronously, once: what
+   * Lambda would do after an error is the test's to decide), in a process of its own. No ResponseURL: any answer the
+   * handler tried to send would fail and show in the logs.
+   */
+  async invokeDirect(event: unknown): Promise<DirectResult> {
+    const fn = this.functionOf(this.logicalIds[0]);
+    const timeoutMs = (this.options.functionTimeoutSeconds ?? fn.timeoutSeconds) * 1000;
+    const requestId = randomUUID();
+    const eventFile = path.join(this.workDir, `${requestId}.json`);
+    writeFileSync(eventFile, JSON.stringify(event));
+    const startedAt = Date.now();
+    const child = spawn(process.execPath, [RUNNER, eventFile, String(timeoutMs), requestId, fn.arn], {
+      cwd: fn.assetDir, env: this.environmentOf(fn), stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    let reports = '';
+    child.stdout!.on('data', (c: Buffer) => (logs += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (logs += c.toString()));
+    (child.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => (reports += c.toString()));
+    let timedOut = false;
+    const killer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs + INIT_LIMIT_MS);
+    await new Promise<void>((resolve) => child.on('close', () => resolve()));
+    clearTimeout(killer);
+    const outcome = reports.split('\n').filter((l) => l && !l.startsWith('{"kind":"invoke"')).map((l) => JSON.parse(l))[0];
+    return { logs, outcome, timedOut, durationMs: Date.now() - startedAt };
+  }
+
   /** Stops the response endpoint and removes temporary files. */
   async close(): Promise<void> {
     await stopListening(this.responseServer);
@@ -794,6 +836,7 @@ export class CfnDriver {
       PATH: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
       AWS_ENDPOINT_URL_SMS: this.options.emulator.endpoint,
       AWS_ENDPOINT_URL_CLOUDFORMATION: this.cfnApi!.endpoint,
+      ...(this.options.ssm ? { AWS_ENDPOINT_URL_SSM: this.options.ssm.endpoint } : {}),
       NODE_EXTRA_CA_CERTS: testTls().caPath,
     };
   }

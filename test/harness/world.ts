@@ -25,6 +25,8 @@ export interface World {
 export interface WorldOptions {
   /** ReplicationJob props by construct id. */
   readonly jobs: Record<string, ReplicationJobProps | ((stack: Stack) => ReplicationJobProps)>;
+  /** Called with the jobs once they are declared, before synthesis (to read their latest AMI, for one). */
+  readonly declare?: (jobs: Record<string, ReplicationJob>, stack: Stack) => void;
   readonly stackName?: string;
   /** Overrides the function's Timeout (seconds). */
   readonly functionTimeoutSeconds?: number;
@@ -33,6 +35,8 @@ export interface WorldOptions {
   /** Deploy as a new version of the stack this driver deployed (same StackId). */
   readonly sameStackAs?: CfnDriver;
   readonly parameters?: Record<string, string>;
+  /** The SSM endpoint of the function (the latest-AMI parameters' double). */
+  readonly ssm?: { readonly endpoint: string };
   /** Settings of the stack's provider (ReplicationJobProvider.configure). Default: those of useProviderSettings, if any. */
   readonly provider?: (stack: Stack) => ReplicationJobProviderProps;
 }
@@ -64,6 +68,7 @@ export async function world(options: WorldOptions): Promise<World> {
     const serverId = props.server._render().serverId;
     if (serverId !== undefined) servers.add(serverId);
   }
+  options.declare?.(jobs, stack);
   const emulator = options.emulator ?? await SmsEmulator.start();
   for (const server of servers) {
     if (!emulator.hasServer(server)) emulator.addServer(server);
@@ -74,6 +79,7 @@ export async function world(options: WorldOptions): Promise<World> {
     functionTimeoutSeconds: options.functionTimeoutSeconds,
     stackId: options.sameStackAs?.stackId,
     parameters: options.parameters,
+    ssm: options.ssm,
   });
   return {
     emulator,

@@ -14,8 +14,10 @@ const ROOT = path.join(__dirname, '..', '..');
 /** Copies what the bundle is built from into a fresh folder (with fresh timestamps) and bundles it there. */
 function cleanBuild(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  // lib/private/timing.ts: the provider's clocks, which lambda/budget.ts re-exports.
-  for (const entry of ['lambda', 'lib/private/timing.ts', 'scripts', 'package.json', 'tsconfig.json']) {
+  // lib/private/timing.ts: the provider's clocks, which lambda/budget.ts re-exports; latest-ami.ts and sms-events.ts: the
+  // parameters' names and SMS's event, which lambda/latest-ami.ts shares with the construct.
+  const shared = ['timing.ts', 'latest-ami.ts', 'sms-events.ts'].map((file) => `lib/private/${file}`);
+  for (const entry of ['lambda', ...shared, 'scripts', 'package.json', 'tsconfig.json']) {
     fs.mkdirSync(path.dirname(path.join(dir, entry)), { recursive: true });
     fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true, preserveTimestamps: false });
   }

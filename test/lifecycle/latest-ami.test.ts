@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { ExistingJobPolicy, ReplicationJobProps, SmsServer } from '../../lib';
+import { jobIdOf } from '../../lambda/physical-id';
+import { DirectResult } from '../harness/cfn-driver';
+import { SmsEmulator } from '../harness/sms-emulator';
+import { SsmDouble } from '../harness/ssm-double';
+import { World, expectNothingLeakedNothingLost, world } from '../harness/world';
+
+/**
+ * Issue 37: the provider keeps each job's latest AMI in the job's SSM parameter. SMS's AMI events reach the function as
+ * EventBridge sends them (an asynchronous invocation in a process of its own, no ResponseURL); the parameter is written
+ * through the real @aws-sdk/client-ssm, bundled in the handler, to a double of SSM's wire protocol (ssm-double.ts).
+ */
+
+jest.setTimeout(60_000);
+
+const HOUR = 3600;
+const now = () => Math.floor(Date.now() / 1000);
+
+let emulator: SmsEmulator;
+let ssm: SsmDouble;
+const worlds: World[] = [];
+beforeEach(async () => {
+  emulator = await SmsEmulator.start();
+  ssm = await SsmDouble.start();
+});
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.close();
+  await emulator.close();
+  await ssm.close();
+});
+
+/** A stack of jobs on servers s-0000a001, s-0000a002, ..., each reading its latest AMI (or none when `latestAmi` is false). */
+async function stack(jobs: Record<string, Partial<ReplicationJobProps>>, options: { latestAmi?: boolean; functionTimeoutSeconds?: number } = {}) {
+  const names: Record<string, string> = {};
+  const w = await world({
+    emulator,
+    ssm,
+    functionTimeoutSeconds: options.functionTimeoutSeconds,
+    stackName: 'Migration',
+    jobs: Object.fromEntries(Object.entries(jobs).map(([id, props], i) => [id, { server: SmsServer.fromServerId(`s-0000a00${i + 1}`), ...props }])),
+    declare: (declared) => {
+      if (options.latestAmi === false) return;
+      for (const [id, job] of Object.entries(declared)) names[id] = job.latestAmiParameterName;
+    },
+  });
+  worlds.push(w);
+  return { ...w, names };
+}
+
+/** An AMI event as SMS publishes it (source aws.sms, detail-type "Server Migration Job State Change"), as EventBridge delivers it. */
+function amiEvent(jobId: string, amiId?: string): Record<string, unknown> {
+  return {
+    'version': '0',
+    'id': randomUUID(),
+    'detail-type': 'Server Migration Job State Change',
+    'source': 'aws.sms',
+    'account': '123456789012',
+    'time': new Date().toISOString(),
+    'region': 'us-west-2',
+    'resources': [],
+    'detail': {
+      'state': 'Completed',
+      'replication-run-id': `sms-run-${randomUUID().replace(/-/g, '').slice(0, 17)}`,
+      'replication-job-id': jobId,
+      ...(amiId ? { 'ami-id': amiId } : {}),
+      'version': '2.0',
+    },
+  };
+}
+
+/** A replication run of the job that completed `hoursAgo` with a new AMI, which the account now holds. */
+function completeRun(jobId: string, amiId: string, hoursAgo: number): void {
+  emulator.addRun(jobId, { replicationRunId: `sms-run-${amiId.slice(4)}`, state: 'COMPLETED', type: 'AUTOMATIC', amiId, completedTime: now() - hoursAgo * HOUR });
+  ssm.images.add(amiId);
+}
+
+/** The invocation returned without sending CloudFormation anything (no answer is attempted for an EventBridge event). */
+function expectHandledQuietly(result: DirectResult): void {
+  expect(result.timedOut).toBe(false);
+  expect(result.outcome).toEqual({ kind: 'returned' });
+  expect(result.logs).not.toContain('"message":"answer"');
+}
+
+test('an AMI event of a job of the stack makes that job\'s parameter hold the AMI; an older AMI delivered late does not undo it', async () => {
+  const { cfn, names } = await stack({ Database: {}, Web: {} });
+  expect(names).toEqual({
+    Database: `/cdk-sms-replication-job/Migration/${cfn.logicalIds[0]}/latest-ami`,
+    Web: `/cdk-sms-replication-job/Migration/${cfn.logicalIds[1]}/latest-ami`,
+  });
+  const database = jobIdOf((await cfn.create(cfn.logicalIds[0])).physicalResourceId!)!;
+  const web = jobIdOf((await cfn.create(cfn.logicalIds[1])).physicalResourceId!)!;
+  // Nothing before the first AMI: a launch stack's deployment fails, naming the parameter.
+  expect(ssm.names()).toEqual([]);
+
+  completeRun(database, 'ami-0aaaaaaaaaaaaaaa1', 2);
+  expectHandledQuietly(await cfn.invokeDirect(amiEvent(database, 'ami-0aaaaaaaaaaaaaaa1')));
+  expect(ssm.parameter(names.Database)).toMatchObject({ value: 'ami-0aaaaaaaaaaaaaaa1', type: 'String', dataType: 'aws:ec2:image' });
+  expect(ssm.names()).toEqual([names.Database]);
+
+  completeRun(web, 'ami-0bbbbbbbbbbbbbbb1', 1);
+  expectHandledQuietly(await cfn.invokeDirect(amiEvent(web, 'ami-0bbbbbbbbbbbbbbb1')));
+  expect(ssm.parameter(names.Web)?.value).toBe('ami-0bbbbbbbbbbbbbbb1');
+  expect(ssm.parameter(names.Database)?.value).toBe('ami-0aaaaaaaaaaaaaaa1');
+
+  // A newer run of the database, then its event and the older one again, out of order.
+  completeRun(database, 'ami-0aaaaaaaaaaaaaaa2', 0);
+  expectHandledQuietly(await cfn.invokeDirect(amiEvent(database, 'ami-0aaaaaaaaaaaaaaa2')));
+  const late = await cfn.invokeDirect(amiEvent(database, 'ami-0aaaaaaaaaaaaaaa1'));
+  expectHandledQuietly(late);
+  expect(late.logs).toContain('the job has a newer AMI than the event\'s');
+  expect(ssm.parameter(names.Database)?.value).toBe('ami-0aaaaaaaaaaaaaaa2');
+  expect(ssm.violations).toEqual([]);
+  expect(ssm.rejectedAsync).toEqual([]);
+});
+
+test('events the provider does not own or cannot read change nothing, and each is logged', async () => {
+  const { cfn } = await stack({ Database: {} });
+  const ours = jobIdOf((await cfn.create()).physicalResourceId!)!;
+  const console = emulator.seedJob({ serverId: 's-0000c001', description: 'made in the console' });
+  // A job of a stack of the same name that was deleted and made again: another stack id, another hash in its marker.
+  const former = emulator.seedJob({ serverId: 's-0000c002', description: `db [cfn:Migration/${cfn.logicalIds[0]}/0badf00d/12345678]` });
+  const other = emulator.seedJob({ serverId: 's-0000c003', description: '[cfn:OtherStack/Database1234/89abcdef/12345678]' });
+  for (const job of [console, former, other]) completeRun(job.replicationJobId, `ami-0c${job.serverId.slice(-4)}00000000000`, 1);
+  const requestsBefore = emulator.requests.length;
+
+  const cases: Array<[unknown, string]> = [
+    [amiEvent(console.replicationJobId, `ami-0c${console.serverId.slice(-4)}00000000000`), 'the job is not one this stack owns (its marker names no owner)'],
+    [amiEvent(former.replicationJobId, `ami-0c${former.serverId.slice(-4)}00000000000`), `its marker names Migration/${cfn.logicalIds[0]}/0badf00d`],
+    [amiEvent(other.replicationJobId, `ami-0c${other.serverId.slice(-4)}00000000000`), 'its marker names OtherStack/Database1234/89abcdef'],
+    [amiEvent('sms-job-0123456789abcdef0', 'ami-0ddddddddddddddd1'), 'the job is gone'],
+    [amiEvent(ours), 'the event carries no replication job id or no AMI id'],
+    [{ ...amiEvent(ours, 'ami-0ddddddddddddddd1'), 'detail-type': 'Server Migration Job Deleted' }, 'neither a CloudFormation custom resource event nor an SMS job state change'],
+    [{ hello: 'world' }, 'neither a CloudFormation custom resource event nor an SMS job state change'],
+  ];
+  for (const [event, why] of cases) {
+    const result = await cfn.invokeDirect(event);
+    expectHandledQuietly(result);
+    expect(result.logs).toContain('event ignored');
+    expect(result.logs).toContain(why);
+  }
+  expect(ssm.requests).toEqual([]);
+  // Read only: the job of each event that names one, by its id.
+  expect(emulator.requests.slice(requestsBefore).map((r) => r.operation)).toEqual(Array(4).fill('GetReplicationJobs'));
+  expectNothingLeakedNothingLost(emulator, [cfn], emulator.jobs().filter((j) => j.replicationJobId !== ours));
+});
+
+test('a throttled PutParameter is retried; a denied one is logged with its AMI and fails the invocation for Lambda to retry', async () => {
+  const { cfn, names } = await stack({ Database: {} });
+  const job = jobIdOf((await cfn.create()).physicalResourceId!)!;
+  completeRun(job, 'ami-0aaaaaaaaaaaaaaa1', 1);
+
+  ssm.failNext('PutParameter', 'ThrottlingException');
+  expectHandledQuietly(await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa1')));
+  expect(ssm.operations()).toEqual(['PutParameter', 'PutParameter']);
+  expect(ssm.parameter(names.Database)?.value).toBe('ami-0aaaaaaaaaaaaaaa1');
+
+  completeRun(job, 'ami-0aaaaaaaaaaaaaaa2', 0);
+  ssm.failNext('PutParameter', 'AccessDeniedException');
+  const denied = await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa2'));
+  expect(denied.outcome).toMatchObject({ kind: 'error', error: { errorType: 'AccessDeniedException' } });
+  const logged = denied.logs.split('\n').find((line) => line.includes('could not write the job\'s latest AMI'));
+  expect(logged).toContain('\tERROR\t');
+  expect(logged).toContain('"latest":"ami-0aaaaaaaaaaaaaaa2"');
+  expect(logged).toContain(names.Database);
+  expect(logged).toContain('AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/provider/handler is not authorized');
+  // Not retried by the client (a refusal), and nothing written: the parameter keeps the AMI before.
+  expect(ssm.operations()).toEqual(['PutParameter', 'PutParameter', 'PutParameter']);
+  expect(ssm.parameter(names.Database)?.value).toBe('ami-0aaaaaaaaaaaaaaa1');
+});
+
+test('a job whose SMS read stays throttled: the event is logged and fails for Lambda to retry, nothing written', async () => {
+  // A short function timeout, so that the retries end within the test: the budget is the function's, as in Lambda.
+  const { cfn } = await stack({ Database: {} }, { functionTimeoutSeconds: 5 });
+  const job = jobIdOf((await cfn.create()).physicalResourceId!)!;
+  completeRun(job, 'ami-0aaaaaaaaaaaaaaa1', 1);
+  emulator.failNext('GetReplicationJobs', 'ThrottlingException', { times: 1000, message: 'Rate exceeded' });
+  const result = await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa1'));
+  expect(result.outcome).toMatchObject({ kind: 'error' });
+  expect(result.logs).toContain('could not read the job of the AMI event; Lambda retries the event');
+  expect(ssm.requests).toEqual([]);
+});
+
+test('a Delete of the job between the event\'s read of the job and its write: the event deletes the parameter it wrote', async () => {
+  const { cfn, names } = await stack({ Database: {} });
+  const job = jobIdOf((await cfn.create()).physicalResourceId!)!;
+  completeRun(job, 'ami-0aaaaaaaaaaaaaaa1', 1);
+  // The Delete's own work (DeleteReplicationJob, then DeleteParameter of a parameter not yet written) while the write is on its way.
+  ssm.beforePut = () => emulator.deleteJob(job);
+  const result = await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa1'));
+  expectHandledQuietly(result);
+  expect(result.logs).toContain('the job was deleted while its AMI was written: parameter deleted');
+  expect(ssm.operations()).toEqual(['PutParameter', 'DeleteParameter']);
+  expect(ssm.parameter(names.Database)).toBeUndefined();
+});
+
+test('a Create that adopts a job with earlier runs writes its latest AMI at once; one without runs writes nothing', async () => {
+  const withRuns = emulator.seedJob({
+    serverId: 's-0000a001', description: 'db, by hand', frequency: 24, seedReplicationTime: now() - 20 * 24 * HOUR, nextReplicationRunStartTime: now() + 5 * HOUR,
+  });
+  completeRun(withRuns.replicationJobId, 'ami-0eeeeeeeeeeeeeee1', 30);
+  completeRun(withRuns.replicationJobId, 'ami-0eeeeeeeeeeeeeee2', 6);
+  emulator.seedJob({ serverId: 's-0000a002', description: 'web, by hand', frequency: 24, seedReplicationTime: now() - 2 * HOUR, nextReplicationRunStartTime: now() + 22 * HOUR });
+  const adopt = { existingJob: ExistingJobPolicy.ADOPT, seedReplicationTime: new Date((now() - 20 * 24 * HOUR) * 1000), description: 'db' };
+  const { cfn, names } = await stack({ Database: adopt, Web: adopt });
+
+  expect((await cfn.create(cfn.logicalIds[0])).status).toBe('SUCCESS');
+  expect(ssm.parameter(names.Database)).toMatchObject({ value: 'ami-0eeeeeeeeeeeeeee2', dataType: 'aws:ec2:image' });
+  expect((await cfn.create(cfn.logicalIds[1])).status).toBe('SUCCESS');
+  expect(ssm.names()).toEqual([names.Database]);
+  expect(ssm.operations()).toEqual(['PutParameter']);
+});
+
+test('a Delete that deletes the job deletes its parameter; a job kept (RETAIN, or adopted) keeps it', async () => {
+  const kept = emulator.seedJob({ serverId: 's-0000a003', description: 'by hand', frequency: 24, seedReplicationTime: now() - 2 * HOUR, nextReplicationRunStartTime: now() + 22 * HOUR });
+  completeRun(kept.replicationJobId, 'ami-0fffffffffffffff3', 1);
+  const { cfn, names } = await stack({
+    Destroyed: {},
+    Retained: { removalPolicy: RemovalPolicy.RETAIN },
+    Adopted: { existingJob: ExistingJobPolicy.ADOPT, seedReplicationTime: new Date((now() - 2 * HOUR) * 1000), frequency: undefined },
+  });
+  const [destroyed, retained] = await Promise.all([cfn.create(cfn.logicalIds[0]), cfn.create(cfn.logicalIds[1])])
+    .then((results) => results.map((r) => jobIdOf(r.physicalResourceId!)!));
+  expect((await cfn.create(cfn.logicalIds[2])).status).toBe('SUCCESS');
+  completeRun(destroyed, 'ami-0fffffffffffffff1', 1);
+  completeRun(retained, 'ami-0fffffffffffffff2', 1);
+  for (const [job, ami] of [[destroyed, 'ami-0fffffffffffffff1'], [retained, 'ami-0fffffffffffffff2']]) {
+    expectHandledQuietly(await cfn.invokeDirect(amiEvent(job, ami)));
+  }
+  expect(ssm.names()).toEqual([names.Adopted, names.Destroyed, names.Retained].sort());
+
+  expect(await cfn.deleteStack(cfn.logicalIds[0])).toMatchObject({ status: 'SUCCESS' });
+  expect(await cfn.deleteStack(cfn.logicalIds[1])).toBe('retained');
+  expect(await cfn.deleteStack(cfn.logicalIds[2])).toBe('retained');
+  expect(ssm.names()).toEqual([names.Adopted, names.Retained].sort());
+  // A second delivery of the Delete finds job and parameter gone, and succeeds.
+  expect((await cfn.redeliver(cfn.invocations[cfn.invocations.length - 1].event)).status).toBe('SUCCESS');
+  expect(ssm.operations().filter((o) => o === 'DeleteParameter')).toEqual(['DeleteParameter', 'DeleteParameter']);
+  expect(ssm.violations).toEqual([]);
+});
+
+test('a stack whose jobs do not offer their latest AMI: no rule, no parameter, and an AMI event that reaches its function is ignored', async () => {
+  const { cfn } = await stack({ Database: {} }, { latestAmi: false });
+  expect(Object.values(cfn.template.Resources).map((r: any) => r.Type)).not.toContain('AWS::Events::Rule');
+  const job = jobIdOf((await cfn.create()).physicalResourceId!)!;
+  completeRun(job, 'ami-0aaaaaaaaaaaaaaa1', 1);
+  const result = await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa1'));
+  expectHandledQuietly(result);
+  expect(result.logs).toContain('this provider keeps no latest AMI');
+  expect((await cfn.delete()).status).toBe('SUCCESS');
+  expect(ssm.requests).toEqual([]);
+});
