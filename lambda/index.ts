@@ -125,7 +125,7 @@ async function dispatch(resolved: ResolvedEvent, plan: Plan, invocation: Invocat
       const outcome: DeleteOutcome = { jobDeleted: false };
       const physicalId = await onDelete(event, marker.owner, invocation, outcome);
       if (outcome.jobDeleted) {
-        await dropDeletedJobAmi(event.StackId, event.LogicalResourceId, invocation.budget.work);
+        await dropDeletedJobAmi(event.StackId, event.LogicalResourceId, jobIdOf(event.PhysicalResourceId), invocation.budget.work);
       }
       return physicalId;
     }

@@ -10,8 +10,14 @@
  * the function's 5-minute event age) and then hands it to the dead-letter queue, if the provider has one.
  *
  * The CloudFormation side: a Create that takes an existing job (ADOPT, or this resource's own) writes the job's latest
- * AMI at once; a Delete that deletes the job deletes its parameter, and a job kept keeps it. Neither fails its event for
- * the parameter: the job is what CloudFormation waits for, and the next AMI event writes the parameter again.
+ * AMI at once; a Delete that deletes the job deletes its parameter if the job wrote it, and a job kept keeps it. Neither
+ * fails its event for the parameter: the job is what CloudFormation waits for, and the next AMI event writes it again.
+ *
+ * Each write names its job in the parameter's description. The parameter is named after the logical id, so the old and
+ * the new job of a replaced resource share it: the Delete of the new job, when the replacement rolls back, leaves the
+ * parameter that names the old job (which stays); the cleanup Delete of the old job, when it goes forward, drops the
+ * parameter that still holds the old job's AMI (the launch stack then waits for the new job's first AMI), and keeps
+ * one the new job wrote already.
  */
 import type { ReplicationJob } from '@aws-sdk/client-sms';
 import { LATEST_AMI_STACK_ENV, latestAmiParameterName } from '../lib/private/latest-ami';
@@ -20,7 +26,7 @@ import { describeError } from './errors';
 import { Invocation } from './invocation';
 import { ownerOf, parseMarker } from './ownership';
 import { SmsSender, isLive, jobById } from './sms';
-import { SsmSender, deleteLatestAmi, putLatestAmi } from './ssm';
+import { SsmSender, deleteLatestAmi, putLatestAmi, writerOfLatestAmi } from './ssm';
 
 /** The part of an EventBridge event the provider reads. */
 export interface SmsEvent {
@@ -172,14 +178,39 @@ export async function keepAdoptedAmi(job: ReplicationJob | undefined, stackId: s
   }
 }
 
-/** After a Delete that deleted the job: deletes its parameter, if the stack keeps them. Best effort, logged. */
-export async function dropDeletedJobAmi(stackId: string, logicalId: string, deadline: number, clients: Clients = {}): Promise<void> {
+/**
+ * After a Delete that deleted the job: deletes its parameter, if the stack keeps them and the parameter names that job
+ * (see above: a replaced resource's jobs share it). Best effort, logged: a parameter whose writer cannot be read is kept,
+ * since it may be the AMI of the job that stays.
+ */
+export async function dropDeletedJobAmi(stackId: string, logicalId: string, jobId: string | undefined, deadline: number,
+  clients: Clients = {}): Promise<void> {
   if (keepingStack() === undefined) {
     return;
   }
   const name = parameterOf(stackId, logicalId);
+  let writer;
+  try {
+    writer = await writerOfLatestAmi(name, deadline, clients.ssm);
+  } catch (err) {
+    console.warn(JSON.stringify({
+      message: 'could not read which job wrote the latest-AMI parameter: kept (if it names the deleted job, delete it yourself: aws ssm delete-parameter --name ...)',
+      parameter: name, replicationJobId: jobId, error: ssmErrorText(err),
+    }));
+    return;
+  }
+  if (!writer.exists) {
+    return;
+  }
+  if (jobId === undefined || writer.jobId !== jobId) {
+    console.log(JSON.stringify({
+      message: `latest-AMI parameter kept: it names job ${writer.jobId ?? '(none)'}, not the deleted ${jobId ?? '(unknown)'}`, parameter: name,
+    }));
+    return;
+  }
   try {
     await deleteLatestAmi(name, deadline, clients.ssm);
+    console.log(JSON.stringify({ message: 'latest-AMI parameter of the deleted job deleted', parameter: name, replicationJobId: jobId }));
   } catch (err) {
     console.warn(JSON.stringify({
       message: 'could not delete the latest-AMI parameter of the deleted job; delete it yourself (aws ssm delete-parameter --name ...)',

@@ -505,7 +505,7 @@ export class ReplicationJobProvider extends Construct {
         reason: 'ec2:DescribeImages, which SSM requires of whoever writes a parameter of data type aws:ec2:image (the latest AMI of each job), accepts only "*".',
       }, {
         id: `AwsSolutions-IAM5[Resource::${parameters}]`,
-        reason: 'The provider writes and deletes the latest-AMI parameter of each job of its stack, named after the job\'s logical id: the parameters under its stack\'s own path are the narrowest resource that covers them.',
+        reason: 'The provider writes, deletes, and reads the writer of, the latest-AMI parameter of each job of its stack, named after the job\'s logical id: the parameters under its stack\'s own path are the narrowest resource that covers them.',
       });
     }
   }
@@ -562,13 +562,14 @@ function serverResolution(): iam.PolicyStatement {
 
 /**
  * What keeping the jobs' latest AMIs takes: writing and deleting the stack's own parameters (under
- * /cdk-sms-replication-job/<stack name>/), and ec2:DescribeImages, which SSM requires of whoever writes a parameter of
+ * /cdk-sms-replication-job/<stack name>/), and reading which job wrote one before a Delete drops it (its description:
+ * ssm:GetParameterHistory, on the parameter, where DescribeParameters would need "*"), and ec2:DescribeImages, which SSM requires of whoever writes a parameter of
  * data type aws:ec2:image (the SSM User Guide, "Native parameter support for Amazon Machine Image IDs") and which
  * accepts only "*".
  */
 function latestAmiStatements(stack: Stack): iam.PolicyStatement[] {
   return [
-    new iam.PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter'], resources: [latestAmiParametersArn(stack)] }),
+    new iam.PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'], resources: [latestAmiParametersArn(stack)] }),
     new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }),
   ];
 }

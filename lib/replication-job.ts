@@ -84,7 +84,8 @@ export interface IReplicationJob extends IResource {
    * another tool, `{{resolve:ssm:...}}`).
    *
    * Fixed at synthesis: `/cdk-sms-replication-job/<stack name>/<logical id>/latest-ami`. Reading it makes the stack's
-   * provider keep the parameter: it writes the ID of each new AMI of the job, and deletes the parameter with the job.
+   * provider keep the parameter: it writes the ID of each new AMI of the job, naming the job in the parameter's
+   * description, and deletes the parameter with the job it names (the old and the new job of a replacement share it).
    * The parameter does not exist before the job's first AMI. Only a job declared in this app has one: a job imported by its ID
    * throws, since its stack and logical id are unknown; read that job's parameter by its name
    * with MachineImage.fromSsmParameter of aws-cdk-lib instead.

@@ -54,7 +54,7 @@ test('the job\'s stack: one rule for the AMI events to the provider, which knows
       Statement: Match.arrayWith([
         {
           Effect: 'Allow',
-          Action: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+          Action: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'],
           Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:us-west-2:123456789012:parameter/cdk-sms-replication-job/Migration/*']] },
         },
         { Effect: 'Allow', Action: 'ec2:DescribeImages', Resource: '*' },

@@ -4,7 +4,7 @@ import { listenOnLoopback, stopListening } from './loopback';
 
 /**
  * A local double of SSM Parameter Store for the provider's latest-AMI parameters: the operations the provider sends
- * (PutParameter, DeleteParameter) and GetParameter for tests, on SSM's wire protocol, awsJson1_1 (POST /, X-Amz-Target
+ * (PutParameter, DeleteParameter, GetParameterHistory) and GetParameter for tests, on SSM's wire protocol, awsJson1_1 (POST /, X-Amz-Target
  * AmazonSSM.<operation>, content-type application/x-amz-json-1.1, SigV4 signed for service `ssm`), so that the real
  * @aws-sdk/client-ssm talks to it. Unlike the SMS emulator it has no model of SSM to check requests against (botocore's
  * SSM model is 1.5 MB): it checks the members the provider sends, against the limits of SSM's API Reference.
@@ -17,6 +17,9 @@ import { listenOnLoopback, stopListening } from './loopback';
  * aws:ec2:image. SSM checks such a value after it answers (the API Reference of PutParameter: a 200 does not mean the
  * parameter was written; an AMI that is not "available in your account" leaves it as it was). The double does the
  * same: a value that is not an AMI of `images` is answered 200 and not written, and recorded in `rejectedAsync`.
+ *
+ * GetParameterHistory: every version written, oldest first, each with its own description; SSM keeps the last 100.
+ * Pages of MaxResults (1 to 50, 50 by default), and a NextToken while versions remain, as SSM pages it.
  */
 
 const TARGET_PREFIX = 'AmazonSSM.';
@@ -65,6 +68,9 @@ export class SsmDouble {
   beforePut?: () => void;
 
   private readonly parameters = new Map<string, StoredParameter>();
+  private readonly history = new Map<string, StoredParameter[]>();
+  /** Versions a parameter keeps in its history (SSM: 100). */
+  historyLimit = 100;
   private readonly faults = new Map<string, Fault[]>();
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -164,7 +170,10 @@ export class SsmDouble {
       }
       case 'DeleteParameter':
         if (!this.parameters.delete(name)) throw new SsmError('ParameterNotFound', '');
+        this.history.delete(name);
         return {};
+      case 'GetParameterHistory':
+        return this.getHistory(name, input);
       default:
         this.violations.push(`${operation}: not an operation the double implements`);
         throw new SsmError('ValidationException', `${operation} is not implemented by the SSM double`);
@@ -203,8 +212,35 @@ export class SsmDouble {
       this.rejectedAsync.push({ name, value: input.Value });
       return { Version: version, Tier: 'Standard' };
     }
-    this.parameters.set(name, { name, value: input.Value, type, dataType, description: input.Description, version });
+    const stored = { name, value: input.Value, type, dataType, description: input.Description, version };
+    this.parameters.set(name, stored);
+    const versions = this.history.get(name) ?? [];
+    versions.push(stored);
+    this.history.set(name, versions.slice(-this.historyLimit));
     return { Version: version, Tier: 'Standard' };
+  }
+
+  private getHistory(name: string, input: any): unknown {
+    const known = ['Name', 'MaxResults', 'NextToken', 'WithDecryption'];
+    const unknown = Object.keys(input).filter((k) => !known.includes(k));
+    if (unknown.length > 0) this.violations.push(`GetParameterHistory: members the provider should not send: ${unknown.join(', ')}`);
+    const max = input.MaxResults ?? 50;
+    if (!Number.isInteger(max) || max < 1 || max > 50) {
+      this.violations.push(`GetParameterHistory: MaxResults ${max} is not 1 to 50`);
+      throw new SsmError('ValidationException', 'MaxResults must be 1 to 50');
+    }
+    const versions = this.history.get(name);
+    if (!versions) throw new SsmError('ParameterNotFound', '');
+    const start = input.NextToken === undefined ? 0 : Number(/^page-(\d+)$/.exec(String(input.NextToken))?.[1] ?? NaN);
+    if (Number.isNaN(start)) throw new SsmError('ValidationException', 'The NextToken is not valid');
+    const page = versions.slice(start, start + max);
+    return {
+      Parameters: page.map((p) => ({
+        Name: p.name, Type: p.type, Value: p.value, Version: p.version, DataType: p.dataType, Tier: 'Standard', Labels: [], Policies: [],
+        LastModifiedDate: Date.now() / 1000, ...(p.description !== undefined ? { Description: p.description } : {}),
+      })),
+      ...(start + max < versions.length ? { NextToken: `page-${start + max}` } : {}),
+    };
   }
 
   private send(res: http.ServerResponse, status: number, body: string): void {

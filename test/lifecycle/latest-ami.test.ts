@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { ExistingJobPolicy, ReplicationJobProps, SmsServer } from '../../lib';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { jobIdOf } from '../../lambda/physical-id';
+import { putLatestAmi, writerOfLatestAmi } from '../../lambda/ssm';
 import { DirectResult } from '../harness/cfn-driver';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { SsmDouble } from '../harness/ssm-double';
@@ -229,6 +231,8 @@ test('a Delete that deletes the job deletes its parameter; a job kept (RETAIN, o
     expectHandledQuietly(await cfn.invokeDirect(amiEvent(job, ami)));
   }
   expect(ssm.names()).toEqual([names.Adopted, names.Destroyed, names.Retained].sort());
+  expect(ssm.parameter(names.Destroyed)?.description).toBe(`The latest AMI of SMS replication job ${destroyed}, kept by its stack's provider (cdk-sms-replication-job)`);
+  expect(ssm.parameter(names.Adopted)?.description).toContain(`SMS replication job ${kept.replicationJobId},`);
 
   expect(await cfn.deleteStack(cfn.logicalIds[0])).toMatchObject({ status: 'SUCCESS' });
   expect(await cfn.deleteStack(cfn.logicalIds[1])).toBe('retained');
@@ -236,7 +240,8 @@ test('a Delete that deletes the job deletes its parameter; a job kept (RETAIN, o
   expect(ssm.names()).toEqual([names.Adopted, names.Retained].sort());
   // A second delivery of the Delete finds job and parameter gone, and succeeds.
   expect((await cfn.redeliver(cfn.invocations[cfn.invocations.length - 1].event)).status).toBe('SUCCESS');
-  expect(ssm.operations().filter((o) => o === 'DeleteParameter')).toEqual(['DeleteParameter', 'DeleteParameter']);
+  // The plain Delete read the writer (the deleted job) and dropped the parameter; the second found none to drop.
+  expect(ssm.operations().filter((o) => o !== 'PutParameter')).toEqual(['GetParameterHistory', 'DeleteParameter', 'GetParameterHistory']);
   expect(ssm.violations).toEqual([]);
 });
 
@@ -250,4 +255,95 @@ test('a stack whose jobs do not offer their latest AMI: no rule, no parameter, a
   expect(result.logs).toContain('this provider keeps no latest AMI');
   expect((await cfn.delete()).status).toBe('SUCCESS');
   expect(ssm.requests).toEqual([]);
+});
+
+/**
+ * The parameter is named after the logical id, so the old and the new job of a replaced resource share it. Each write
+ * names its job in the parameter's description, and a Delete drops the parameter only when it names the job deleted.
+ */
+describe('a replaced job: the parameter goes with the job that wrote it', () => {
+  /** A stack whose job has an AMI, then an Update that moves the job to another server: a new job, the old one kept. */
+  async function replaced() {
+    const s = await stack({ Database: {} });
+    const old = jobIdOf((await s.cfn.create()).physicalResourceId!)!;
+    completeRun(old, 'ami-0aaaaaaaaaaaaaaa1', 1);
+    expectHandledQuietly(await s.cfn.invokeDirect(amiEvent(old, 'ami-0aaaaaaaaaaaaaaa1')));
+    emulator.addServer('s-0000b001');
+    const update = await s.cfn.update(s.cfn.logicalIds[0], { ServerId: 's-0000b001' });
+    expect(update.status).toBe('SUCCESS');
+    const fresh = jobIdOf(update.physicalResourceId!)!;
+    expect(fresh).not.toBe(old);
+    return { ...s, old, fresh, name: s.names.Database };
+  }
+
+  test('a replacement that rolls back: the Delete of the new job keeps the parameter, which names the old job', async () => {
+    const { cfn, old, fresh, name } = await replaced();
+    const rollback = await cfn.rollbackUpdate(cfn.logicalIds[0]);
+    expect(rollback.event).toMatchObject({ RequestType: 'Delete', PhysicalResourceId: fresh });
+    expect(rollback.status).toBe('SUCCESS');
+    expect(emulator.jobs().filter((j) => j.state !== 'DELETED').map((j) => j.replicationJobId)).toEqual([old]);
+    expect(ssm.parameter(name)).toMatchObject({ value: 'ami-0aaaaaaaaaaaaaaa1', description: expect.stringContaining(`SMS replication job ${old},`) });
+    expect(rollback.logs).toContain(`latest-AMI parameter kept: it names job ${old}, not the deleted ${fresh}`);
+    expect(ssm.operations()).not.toContain('DeleteParameter');
+    expect(ssm.violations).toEqual([]);
+  });
+
+  test('a replacement that goes forward: the cleanup Delete of the old job drops the parameter the old job wrote', async () => {
+    const { cfn, old, name } = await replaced();
+    const cleanup = await cfn.cleanup(cfn.logicalIds[0]);
+    expect(cleanup.event).toMatchObject({ RequestType: 'Delete', PhysicalResourceId: old });
+    expect(cleanup.status).toBe('SUCCESS');
+    // The launch stack waits for the new job's first AMI, rather than launch from the old job's.
+    expect(ssm.parameter(name)).toBeUndefined();
+    expect(ssm.operations().slice(-2)).toEqual(['GetParameterHistory', 'DeleteParameter']);
+    expect(ssm.violations).toEqual([]);
+  });
+
+  test('a replacement whose new job made an AMI before the cleanup: the cleanup Delete of the old job keeps it', async () => {
+    const { cfn, fresh, name } = await replaced();
+    completeRun(fresh, 'ami-0bbbbbbbbbbbbbbb1', 0);
+    expectHandledQuietly(await cfn.invokeDirect(amiEvent(fresh, 'ami-0bbbbbbbbbbbbbbb1')));
+    expect((await cfn.cleanup(cfn.logicalIds[0])).status).toBe('SUCCESS');
+    expect(ssm.parameter(name)).toMatchObject({ value: 'ami-0bbbbbbbbbbbbbbb1', description: expect.stringContaining(`SMS replication job ${fresh},`) });
+  });
+
+  test('a Delete that cannot read who wrote the parameter (denied, or throttled to the end) succeeds, keeps it, and logs it', async () => {
+    // A short function timeout, so that the throttled reads end within the test.
+    const { cfn, names } = await stack({ Database: {}, Web: {} }, { functionTimeoutSeconds: 8 });
+    for (const [i, ami] of [[0, 'ami-0aaaaaaaaaaaaaaa1'], [1, 'ami-0bbbbbbbbbbbbbbb1']] as const) {
+      const job = jobIdOf((await cfn.create(cfn.logicalIds[i])).physicalResourceId!)!;
+      completeRun(job, ami, 1);
+      expectHandledQuietly(await cfn.invokeDirect(amiEvent(job, ami)));
+    }
+    ssm.failNext('GetParameterHistory', 'AccessDeniedException');
+    const denied = await cfn.delete(cfn.logicalIds[0]);
+    expect(denied.status).toBe('SUCCESS');
+    expect(denied.logs).toContain('could not read which job wrote the latest-AMI parameter: kept');
+    expect(denied.logs).toContain('AccessDeniedException');
+    expect(ssm.parameter(names.Database)?.value).toBe('ami-0aaaaaaaaaaaaaaa1');
+
+    ssm.failNext('GetParameterHistory', 'ThrottlingException', 10_000);
+    const throttled = await cfn.delete(cfn.logicalIds[1]);
+    expect(throttled.status).toBe('SUCCESS');
+    expect(throttled.logs).toContain('could not read which job wrote the latest-AMI parameter: kept');
+    expect(ssm.parameter(names.Web)?.value).toBe('ami-0bbbbbbbbbbbbbbb1');
+    expect(ssm.operations()).not.toContain('DeleteParameter');
+    expect(emulator.jobs().filter((j) => j.state !== 'DELETED')).toEqual([]);
+  });
+});
+
+test('the writer is the current version\'s, read through every page of the parameter\'s history (SSM keeps its last 100)', async () => {
+  const client = new SSMClient({ endpoint: ssm.endpoint, region: 'us-west-2', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+  const name = '/cdk-sms-replication-job/Migration/Database1234ABCD/latest-ami';
+  const deadline = () => Date.now() + 10_000;
+  expect(await writerOfLatestAmi(name, deadline(), client)).toEqual({ exists: false });
+  for (let i = 0; i < 120; i++) {
+    const ami = `ami-0${i.toString(16).padStart(16, '0')}`;
+    ssm.images.add(ami);
+    await putLatestAmi(name, ami, i < 119 ? 'sms-job-0000000000000000a' : 'sms-job-0000000000000000b', deadline(), client);
+  }
+  expect(await writerOfLatestAmi(name, deadline(), client)).toEqual({ exists: true, jobId: 'sms-job-0000000000000000b' });
+  expect(ssm.operations().filter((o) => o === 'GetParameterHistory')).toHaveLength(3);
+  expect(ssm.violations).toEqual([]);
+  client.destroy();
 });

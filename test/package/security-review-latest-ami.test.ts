@@ -55,7 +55,7 @@ test('the acknowledged IAM5[Resource::*] gains ec2:DescribeImages only; the SSM 
   ]);
   expect(statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('ssm:')))).toEqual([{
     Effect: 'Allow',
-    Action: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+    Action: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'],
     Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:us-west-2:', { Ref: 'AWS::AccountId' }, ':parameter/cdk-sms-replication-job/Review/*']] },
   }]);
 });
