@@ -3,9 +3,11 @@ import {
   CreateReplicationJobCommand,
   DeleteReplicationJobCommand,
   GetReplicationJobsCommand,
+  GetReplicationRunsCommand,
   GetServersCommand,
   paginateGetReplicationJobs,
   SMSClient,
+  StartOnDemandReplicationRunCommand,
   UpdateReplicationJobCommand,
 } from '@aws-sdk/client-sms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -290,5 +292,45 @@ describe('faults', () => {
     const { replicationJobId } = await sms.send(new CreateReplicationJobCommand({ serverId: SERVER, seedReplicationTime: SEED }));
     await sms.send(new DeleteReplicationJobCommand({ replicationJobId }));
     expect(emulator.jobs()).toEqual([]);
+  });
+});
+
+describe('on-demand replication runs', () => {
+  test('a run moves over time: PENDING, ACTIVE through each stage with its progress, then COMPLETED with an AMI that becomes the job\'s latest', async () => {
+    emulator.runTimings = { pendingMs: 100, stageMs: 200, stages: ['UPLOAD', 'CONVERT'] };
+    const { replicationJobId } = await sms.send(new CreateReplicationJobCommand({ serverId: SERVER, seedReplicationTime: SEED }));
+    const { replicationRunId } = await sms.send(new StartOnDemandReplicationRunCommand({ replicationJobId: replicationJobId!, description: 'cutover' }));
+    const seen: string[] = [];
+    for (;;) {
+      const { replicationRunList, replicationJob } = await sms.send(new GetReplicationRunsCommand({ replicationJobId: replicationJobId! }));
+      const run = replicationRunList!.find((r) => r.replicationRunId === replicationRunId)!;
+      const view = `${run.state} ${run.stageDetails?.stage ?? '-'}`;
+      if (seen[seen.length - 1] !== view) seen.push(view);
+      if (run.state === 'COMPLETED') {
+        expect(run).toMatchObject({ type: 'ON_DEMAND', description: 'cutover', amiId: expect.stringMatching(/^ami-[0-9a-f]{17}$/) });
+        expect(replicationJob!.latestAmiId).toBe(run.amiId);
+        expect(run.completedTime!.getTime()).toBeGreaterThan(run.scheduledStartTime!.getTime());
+        expect(run.stageDetails).toBeUndefined();
+        break;
+      }
+      expect(run.stageDetails?.stageProgress ?? '0%').toMatch(/^\d{1,3}%$/);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(seen).toEqual(['PENDING -', 'ACTIVE UPLOAD', 'ACTIVE CONVERT', 'COMPLETED -']);
+    expect(emulator.violations).toEqual([]);
+  });
+
+  test('a job set to fail ends its runs FAILED with the message; the on-demand limit refuses the next with ReplicationRunLimitExceededException', async () => {
+    emulator.runTimings = { pendingMs: 0, stageMs: 50, stages: ['UPLOAD'] };
+    emulator.onDemandRunsPerDay = 1;
+    const { replicationJobId } = await sms.send(new CreateReplicationJobCommand({ serverId: SERVER, seedReplicationTime: SEED }));
+    emulator.failRunsOf(replicationJobId!, 'disk upload failed');
+    const { replicationRunId } = await sms.send(new StartOnDemandReplicationRunCommand({ replicationJobId: replicationJobId! }));
+    await new Promise((r) => setTimeout(r, 80));
+    const { replicationRunList } = await sms.send(new GetReplicationRunsCommand({ replicationJobId: replicationJobId! }));
+    expect(replicationRunList!.find((r) => r.replicationRunId === replicationRunId)).toMatchObject({ state: 'FAILED', statusMessage: 'disk upload failed' });
+    const error = await sms.send(new StartOnDemandReplicationRunCommand({ replicationJobId: replicationJobId! })).catch((e) => e);
+    expect(error.name).toBe('ReplicationRunLimitExceededException');
+    expect(error.$metadata.httpStatusCode).toBe(400);
   });
 });

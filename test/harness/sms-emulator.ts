@@ -24,6 +24,7 @@ export const SMS_ERROR_STATUS: Record<string, number> = {
   InternalError: 500,
   TemporarilyUnavailableException: 503,
   ThrottlingException: 400,
+  ReplicationRunLimitExceededException: 400,
 };
 
 export type SmsErrorName = keyof typeof SMS_ERROR_STATUS;
@@ -62,7 +63,22 @@ export interface EmulatedRun {
   description?: string;
   encrypted?: boolean;
   kmsKeyId?: string;
+  stageDetails?: { stage?: string; stageProgress?: string };
 }
+
+/**
+ * How an on-demand run moves once StartOnDemandReplicationRun made it: PENDING for `pendingMs`, then ACTIVE through
+ * each of `stages` for `stageMs` each (stageDetails: the stage and its progress, "0%" to "100%"), then COMPLETED with
+ * an AMI, or FAILED if the job was set to fail (failRunsOf). SMS's own stage names are not in its model (a string);
+ * these are made up.
+ */
+export interface RunTimings {
+  readonly pendingMs: number;
+  readonly stageMs: number;
+  readonly stages: readonly string[];
+}
+
+const DEFAULT_RUN_TIMINGS: RunTimings = { pendingMs: 200, stageMs: 300, stages: ['UPLOAD_DISKS', 'CONVERT_TO_AMI', 'CREATE_AMI'] };
 
 interface VmServer {
   vmServerAddress: { vmManagerId: string; vmId: string };
@@ -108,6 +124,13 @@ export interface SmsEmulatorOptions {
   readonly servers?: string[];
   /** Page size when a request gives no maxResults; the service documents 50. */
   readonly defaultPageSize?: number;
+  /** How on-demand runs move over time (real time, from their start). */
+  readonly runTimings?: Partial<RunTimings>;
+  /**
+   * On-demand runs a job may be asked for in 24 hours, after which StartOnDemandReplicationRun answers
+   * ReplicationRunLimitExceededException; SMS's own figure is not in its model. Default: no limit.
+   */
+  readonly onDemandRunsPerDay?: number;
 }
 
 class SmsError extends Error {
@@ -145,9 +168,19 @@ export class SmsEmulator {
   private catalogModifiedOn = Date.now() / 1000;
   /** The catalog's status and imports (server-catalog.ts). */
   readonly catalog = new CatalogState(() => (this.catalogModifiedOn = Date.now() / 1000));
+  /** How on-demand runs move over time; may be changed between requests. */
+  runTimings: RunTimings;
+  /** On-demand runs per job per 24 hours (undefined: no limit); may be changed between requests. */
+  onDemandRunsPerDay: number | undefined;
+  /** The on-demand runs still moving: their job, when they started (epoch ms), and the failure they end in, if any. */
+  private readonly moving = new Map<string, { jobId: string; startedAt: number; fail?: string }>();
+  /** Jobs whose next on-demand runs fail, with the message. */
+  private readonly failingJobs = new Map<string, string>();
 
   private constructor(options: SmsEmulatorOptions) {
     this.defaultPageSize = options.defaultPageSize ?? 50;
+    this.runTimings = { ...DEFAULT_RUN_TIMINGS, ...options.runTimings };
+    this.onDemandRunsPerDay = options.onDemandRunsPerDay;
     for (const id of options.servers ?? []) this.addServer(id);
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.on('connection', (socket) => {
@@ -246,6 +279,13 @@ export class SmsEmulator {
     if (!job) throw new Error(`no replication job ${replicationJobId}`);
     job.replicationRunList.push(dropUndefined({ ...run }));
     if (run.state === 'COMPLETED' && run.amiId) job.latestAmiId = run.amiId;
+  }
+
+  /** The job's on-demand runs started from now on end FAILED with this message (undefined: they complete again). */
+  failRunsOf(replicationJobId: string, message: string | undefined = 'Failed to upload the disk: connector disconnected'): this {
+    if (message === undefined) this.failingJobs.delete(replicationJobId);
+    else this.failingJobs.set(replicationJobId, message);
+    return this;
   }
 
   /** A copy of every job the service holds, in creation order. */
@@ -421,7 +461,9 @@ export class SmsEmulator {
   }
 
   private perform(operation: string, input: any): unknown {
+    this.moveRuns();
     switch (operation) {
+      case 'StartOnDemandReplicationRun': return this.startOnDemandReplicationRun(input);
       case 'CreateReplicationJob': return this.createReplicationJob(input);
       case 'UpdateReplicationJob': return this.updateReplicationJob(input);
       case 'DeleteReplicationJob': return this.deleteReplicationJob(input);
@@ -498,6 +540,69 @@ export class SmsEmulator {
     return dropUndefined({ replicationJob: structuredClone(job), replicationRunList: page.items, nextToken: page.nextToken });
   }
 
+  private startOnDemandReplicationRun(input: any): unknown {
+    const job = this.jobMap.get(input.replicationJobId);
+    if (!job) {
+      // The operation's model names no ReplicationJobNotFoundException.
+      throw new SmsError('InvalidParameterException', `Replication job ${input.replicationJobId} does not exist`);
+    }
+    if (['DELETING', 'DELETED', 'FAILED', 'FAILING', 'COMPLETED'].includes(job.state)) {
+      throw new SmsError('OperationNotPermittedException', `Replication job ${job.replicationJobId} is ${job.state}: no run can be started`);
+    }
+    const now = Date.now();
+    const recent = (job.replicationRunList as EmulatedRun[])
+      .filter((r) => r.type === 'ON_DEMAND' && (r.scheduledStartTime ?? 0) * 1000 > now - 86_400_000);
+    if (this.onDemandRunsPerDay !== undefined && recent.length >= this.onDemandRunsPerDay) {
+      throw new SmsError('ReplicationRunLimitExceededException',
+        'You have exceeded the number of on-demand replication runs you can request in a 24-hour period.');
+    }
+    const run: EmulatedRun = dropUndefined({
+      replicationRunId: newRunId(),
+      state: 'PENDING',
+      type: 'ON_DEMAND',
+      scheduledStartTime: now / 1000,
+      description: input.description,
+      encrypted: job.encrypted,
+      kmsKeyId: job.kmsKeyId,
+    });
+    job.replicationRunList.push(run);
+    this.moving.set(run.replicationRunId, { jobId: job.replicationJobId, startedAt: now, fail: this.failingJobs.get(job.replicationJobId) });
+    return { replicationRunId: run.replicationRunId };
+  }
+
+  /** Moves each on-demand run to where its time says (RunTimings): PENDING, ACTIVE by stage, then COMPLETED or FAILED. */
+  private moveRuns(): void {
+    const now = Date.now();
+    const { pendingMs, stageMs, stages } = this.runTimings;
+    for (const [runId, moving] of this.moving) {
+      const job = this.jobMap.get(moving.jobId);
+      const run = (job?.replicationRunList as EmulatedRun[] | undefined)?.find((r) => r.replicationRunId === runId);
+      if (!job || !run) {
+        this.moving.delete(runId);
+        continue;
+      }
+      const elapsed = now - moving.startedAt - pendingMs;
+      if (elapsed < 0) continue;
+      const stage = Math.floor(elapsed / stageMs);
+      if (stage < stages.length) {
+        run.state = 'ACTIVE';
+        run.stageDetails = { stage: stages[stage], stageProgress: `${Math.floor(((elapsed % stageMs) / stageMs) * 100)}%` };
+        continue;
+      }
+      delete run.stageDetails;
+      run.completedTime = (moving.startedAt + pendingMs + stages.length * stageMs) / 1000;
+      if (moving.fail !== undefined) {
+        run.state = 'FAILED';
+        run.statusMessage = moving.fail;
+      } else {
+        run.state = 'COMPLETED';
+        run.amiId = `ami-${randomBytes(9).toString('hex').slice(0, 17)}`;
+        job.latestAmiId = run.amiId;
+      }
+      this.moving.delete(runId);
+    }
+  }
+
   private getServers(input: any): unknown {
     const status = this.catalog.current();
     // Servers are listed once imported: a catalog not (yet) imported, expired or deleted lists none.
@@ -558,7 +663,12 @@ export class SmsEmulator {
 }
 
 const IMPLEMENTED = new Set(['CreateReplicationJob', 'UpdateReplicationJob', 'DeleteReplicationJob', 'GetReplicationJobs', 'GetServers',
-  'ImportServerCatalog', 'GetReplicationRuns']);
+  'ImportServerCatalog', 'GetReplicationRuns', 'StartOnDemandReplicationRun']);
+
+/** `sms-run-` followed by 17 lowercase hex digits. */
+function newRunId(): string {
+  return `sms-run-${randomBytes(9).toString('hex').slice(0, 17)}`;
+}
 
 /** `sms-job-` followed by 17 lowercase hex digits, like the service's ids. */
 function newJobId(): string {
