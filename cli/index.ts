@@ -1,6 +1,7 @@
 /**
- * `cdk-sms-replication-job status`: what SMS holds for the ReplicationJobs of one or more stacks, their drift, runs
- * and AMIs, and the orphans. Read-only. Bundled into assets/cli/index.js (scripts/bundle-cli.mjs), the package's bin.
+ * `cdk-sms-replication-job`: `status` (what SMS holds for the ReplicationJobs of one or more stacks, their drift, runs
+ * and AMIs, and the orphans; read-only), `servers` (the server catalog), `replicate` (on-demand runs) and `orphans`
+ * (delete or release them). Bundled into assets/cli/index.js (scripts/bundle-cli.mjs), the package's bin.
  */
 import type { ReplicationJob, ReplicationRun } from '@aws-sdk/client-sms';
 import { parseArgs } from 'node:util';
@@ -8,29 +9,69 @@ import { jobReports, orphansOf, replicationJobsOf } from './inspect';
 import { version } from '../package.json';
 import { MAX_ATTEMPTS, NETWORK_ATTEMPTS, ReadError, SETUP_CODES, StackRead, clients, isConnectionCode, listJobs, missingProfile, readRuns, readStack } from './read';
 import { ReadFailure, StackReport, StatusReport, describeFailure, exitCodeOf } from './report';
+import { interrupt } from './confirm';
+import { orphans, renderOrphans } from './orphans';
+import { UsageError, renderReplicate, replicate } from './replicate';
+import { renderServers, servers } from './servers';
 import { renderTable } from './table';
 
 const USAGE = `Usage: cdk-sms-replication-job status --stack NAME|ARN [--stack NAME|ARN ...] [--region R] [--profile P] [--json]
+       cdk-sms-replication-job servers [--vm-name NAME|GLOB] [--import [--timeout S] [--yes | --dry-run]] [--region R] [--profile P] [--json]
+       cdk-sms-replication-job replicate --stack NAME [--job LOGICAL_ID ...] [--wait [--timeout S] [--interval S]] [--yes | --dry-run]
+                                         [--region R] [--profile P] [--json]
+       cdk-sms-replication-job orphans --stack NAME delete|release [--job JOB_ID ...] [--yes | --dry-run] [--region R] [--profile P] [--json]
        cdk-sms-replication-job --version | --help
 
-Reports, for each Custom::SmsReplicationJob of each stack, what SMS holds: state, the last run that ended and the
+status: for each Custom::SmsReplicationJob of each stack, what SMS holds: state, the last run that ended and the
 next one, latest AMI, and drift against the template (IN_SYNC, MODIFIED, DELETED, NOT_CHECKED); and the orphans, jobs
-marked by the stack that it no longer holds. Read-only. Progress and errors go to stderr.
+marked by the stack that it no longer holds. Read-only. Exit 0: all in sync and healthy; 1: drift, a failed job or
+last run, or an orphan; 2: something could not be read (or usage).
 
-Exit 0: all in sync and healthy; 1: drift, a failed job or last run, or an orphan; 2: something could not be read
-(or usage).
+servers: the SMS server catalog (status, last import), each server's VM, job and the stack whose marker the job
+carries, and the SmsServer selector that names it alone. --vm-name: an exact name, or a glob (* ? [abc]). --import:
+import the catalog (ImportServerCatalog) and wait until it is AVAILABLE (--timeout, default 600 s). Exit 0: listed;
+1: the catalog is not AVAILABLE, or --vm-name matched no server; 2: a call failed (or usage, or no confirmation);
+3: the import still ran at --timeout.
 
---json prints the report as JSON, described by the JSON Schema cli/status.schema.json in this package
-(node_modules/cdk-sms-replication-job/cli/status.schema.json).
+replicate: an on-demand replication run (StartOnDemandReplicationRun) for each ReplicationJob of the stack, or those
+--job names; a job already running a run is not started again. --wait: follow each run (state, stage, progress)
+every --interval seconds (default 30) until it ends, at most --timeout seconds (default 43200), and print each new
+AMI. Exit 0: every run completed with an AMI (without --wait: every run started or under way); 1: a run failed;
+2: a run could not be started (ReplicationRunLimitExceededException included: never retried) or read, or the stack
+could not be read (or usage, or no confirmation); 3: runs still under way at --timeout.
+
+orphans: the orphans status reports for the stack, deleted (DeleteReplicationJob) or released (UpdateReplicationJob:
+the description without this library's marker, so that another stack can adopt the job); --job: only these. Never a
+job the stack holds. Exit 0: done (or nothing to do); 2: a call failed or a job was not as listed (or usage, or no
+confirmation).
+
+Writes (servers --import, replicate, orphans) list what they will do and ask on a terminal; without one they need
+--yes; --dry-run prints the plan and writes nothing. Each write is logged on stderr with the call and the job.
+Ctrl-C stops starting writes and waiting, reports what was done, and exits 130. Progress and errors go to stderr.
+
+--json prints the report as JSON, described by the JSON Schemas cli/<command>.schema.json in this package
+(node_modules/cdk-sms-replication-job/cli/status.schema.json, servers, replicate, orphans).
 
 Environment: AWS_REGION; AWS_PROFILE (as --profile), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
 AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE and the SDK's other credential sources; AWS_ENDPOINT_URL,
 AWS_ENDPOINT_URL_SMS, AWS_ENDPOINT_URL_CLOUDFORMATION (a VPC endpoint, a proxy); AWS_MAX_ATTEMPTS (default
 ${MAX_ATTEMPTS}, for throttling and 5xx; a connection refused or not made in time is tried at most ${NETWORK_ATTEMPTS} times, an
-unknown host or a failed TLS handshake once) and AWS_RETRY_MODE (default adaptive); NO_COLOR, FORCE_COLOR.`;
+unknown host or a failed TLS handshake once; a write is retried only when throttled or never sent) and AWS_RETRY_MODE
+(default adaptive); NO_COLOR, FORCE_COLOR.`;
 
 /** Jobs to read before progress is shown on stderr. */
 const PROGRESS_FROM = 50;
+
+const COMMANDS = ['status', 'servers', 'replicate', 'orphans'] as const;
+type CommandName = typeof COMMANDS[number];
+
+/** The options each command takes (beyond --help and --version). */
+const OPTIONS_OF: Record<CommandName, string[]> = {
+  status: ['stack', 'region', 'profile', 'json'],
+  servers: ['vm-name', 'import', 'timeout', 'interval', 'yes', 'dry-run', 'region', 'profile', 'json'],
+  replicate: ['stack', 'job', 'wait', 'timeout', 'interval', 'yes', 'dry-run', 'region', 'profile', 'json'],
+  orphans: ['stack', 'job', 'yes', 'dry-run', 'region', 'profile', 'json'],
+};
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -38,13 +79,22 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
+      tokens: true,
       options: {
-        stack: { type: 'string', multiple: true },
-        region: { type: 'string' },
-        profile: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', default: false },
+        'stack': { type: 'string', multiple: true },
+        'job': { type: 'string', multiple: true },
+        'vm-name': { type: 'string' },
+        'import': { type: 'boolean', default: false },
+        'wait': { type: 'boolean', default: false },
+        'timeout': { type: 'string' },
+        'interval': { type: 'string' },
+        'yes': { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'region': { type: 'string' },
+        'profile': { type: 'string' },
+        'json': { type: 'boolean', default: false },
+        'help': { type: 'boolean', short: 'h', default: false },
+        'version': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -53,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
     const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(error.message)?.[1] : undefined;
     return usage(unknown ? `unknown option ${unknown}` : error.message);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   if (values.help) {
     process.stdout.write(USAGE + '\n');
     return 0;
@@ -62,19 +112,123 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version}\n`);
     return 0;
   }
-  if (positionals.length !== 1 || positionals[0] !== 'status') {
-    return usage(positionals.length === 0 ? 'name a command: status' : `unknown command ${positionals.join(' ')}; the command is status`);
+  const command = positionals[0] as CommandName | undefined;
+  if (command === undefined || !COMMANDS.includes(command)) {
+    return usage(command === undefined ? `name a command: ${COMMANDS.join(', ')}` : `unknown command ${command}; the commands are ${COMMANDS.join(', ')}`);
   }
-  const stackNames = [...new Set(values.stack ?? [])];
-  if (stackNames.length === 0) {
-    return usage('--stack NAME is required (repeat it for more stacks)');
+  const wrong = tokens.find((t) => t.kind === 'option' && !OPTIONS_OF[command].includes(t.name));
+  if (wrong?.kind === 'option') {
+    return usage(`${wrong.rawName} is not an option of ${command}; its options: ${OPTIONS_OF[command].map((o) => `--${o}`).join(', ')}`);
+  }
+  const extra = positionals.slice(command === 'orphans' ? 2 : 1);
+  if (extra.length > 0) {
+    return usage(`unexpected ${extra.join(' ')} after ${command}${command === 'orphans' ? ` ${positionals[1]}` : ''}`);
   }
   if (values.profile) {
     // The SDK's default chain and region resolution both read AWS_PROFILE.
     process.env.AWS_PROFILE = values.profile;
   }
-  const report = await status(stackNames, values.region);
-  if (values.json) {
+  if (command === 'replicate' || command === 'orphans' || (command === 'servers' && values.import)) onInterrupt();
+  if (values.yes && values['dry-run']) return usage('--yes and --dry-run together: pass one (--dry-run prints the plan, --yes goes ahead)');
+  const seconds = (flag: 'timeout' | 'interval', fallback: number): number => {
+    const raw = values[flag];
+    if (raw === undefined) return fallback * 1000;
+    const n = Number(raw);
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || !(n > 0)) throw new UsageError(`--${flag} ${raw}: a number of seconds above 0 is allowed (such as 600)`);
+    return n * 1000;
+  };
+  try {
+    switch (command) {
+      case 'status': return await statusCommand(values.stack ?? [], values.region, values.json);
+      case 'servers': {
+        if ((values.timeout !== undefined || values.yes || values['dry-run']) && !values.import) {
+          return usage(`${values.timeout !== undefined ? '--timeout' : values.yes ? '--yes' : '--dry-run'} is for servers --import, the one write of servers`);
+        }
+        const { sms, smsWrites } = clients(values.region);
+        const result = await servers(sms, smsWrites, await regionOf(sms, values.region), {
+          vmName: values['vm-name'], import: values.import, yes: values.yes, dryRun: values['dry-run'], json: values.json,
+          timeoutMs: seconds('timeout', 600), intervalMs: seconds('interval', 10),
+        });
+        return output(result, renderServers);
+      }
+      case 'replicate': {
+        const stack = oneStack(values.stack, command);
+        if (values.timeout !== undefined && !values.wait) return usage('--timeout is for --wait: how long to follow the runs');
+        const { cloudFormation, sms, smsWrites } = clients(values.region);
+        const result = await replicate(cloudFormation, sms, smsWrites, await regionOf(sms, values.region), {
+          stackName: stack, logicalIds: values.job ? [...new Set(values.job)] : undefined, wait: values.wait, yes: values.yes,
+          dryRun: values['dry-run'], json: values.json, timeoutMs: seconds('timeout', 43_200), intervalMs: seconds('interval', 30),
+        });
+        return output(result, renderReplicate);
+      }
+      case 'orphans': {
+        const stack = oneStack(values.stack, command);
+        const action = positionals[1];
+        if (action !== 'delete' && action !== 'release') {
+          return usage(action === undefined ? 'orphans needs an action: delete or release' : `orphans ${action}: the actions are delete and release`);
+        }
+        if (values.interval !== undefined || values.timeout !== undefined) return usage('orphans does not wait: no --timeout or --interval');
+        const { cloudFormation, sms, smsWrites } = clients(values.region);
+        const result = await orphans(cloudFormation, sms, smsWrites, await regionOf(sms, values.region), {
+          stackName: stack, action, jobIds: values.job ? [...new Set(values.job)] : undefined, yes: values.yes, dryRun: values['dry-run'], json: values.json,
+        });
+        return output(result, renderOrphans);
+      }
+    }
+  } catch (e) {
+    if (e instanceof UsageError) return usage(e.message);
+    throw e;
+  }
+
+  /** Prints the report (JSON or table) and its errors on stderr; the exit code (130 after Ctrl-C). */
+  function output<R extends { exitCode: number; errors: ReadFailure[] }>(result: R | 'refused', render: (r: R) => string): number {
+    if (result === 'refused') return 2;
+    process.stdout.write(values.json ? JSON.stringify(result, null, 2) + '\n' : render(result));
+    for (const failure of result.errors) process.stderr.write(`failed: ${describeFailure(failure)}\n`);
+    return interrupt.signal.aborted ? 130 : result.exitCode;
+  }
+}
+
+/**
+ * For the commands that write: the first Ctrl-C stops their writes and waits, which then report what was done (exit
+ * 130); a second one ends the process. The reads alone (status, servers) end at once, as Node ends them.
+ */
+function onInterrupt(): void {
+  process.on('SIGINT', () => {
+    if (interrupt.signal.aborted) {
+      process.stderr.write('\ninterrupted again: ending now; what was started goes on in SMS\n');
+      process.exit(130);
+    }
+    process.stderr.write('\ninterrupted: no more writes; what was started goes on in SMS (Ctrl-C again to end now)\n');
+    interrupt.abort();
+  });
+}
+
+function oneStack(stacks: string[] | undefined, command: string): string {
+  const given = [...new Set(stacks ?? [])];
+  if (given.length !== 1) {
+    throw new UsageError(given.length === 0 ? `${command} needs --stack NAME (the stack whose jobs it acts on)`
+      : `--stack ${given.join(', ')}: ${command} acts on one stack at a time; run it once per stack`);
+  }
+  return given[0];
+}
+
+/** The region the client resolves (for the report), or the flag's, or null when none is set (the calls then say so). */
+async function regionOf(sms: { config: { region: () => Promise<string> } }, flag: string | undefined): Promise<string | null> {
+  try {
+    return await sms.config.region();
+  } catch {
+    return flag ?? null;
+  }
+}
+
+async function statusCommand(stackFlags: string[], regionFlag: string | undefined, json: boolean): Promise<number> {
+  const stackNames = [...new Set(stackFlags)];
+  if (stackNames.length === 0) {
+    return usage('--stack NAME is required (repeat it for more stacks)');
+  }
+  const report = await status(stackNames, regionFlag);
+  if (json) {
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   } else {
     const tty = process.stdout.isTTY === true;

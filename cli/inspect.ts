@@ -3,7 +3,7 @@
  * orphans, jobs that carry one of the stack's ownership markers (lambda/ownership.ts) while the stack holds them not.
  */
 import type { ReplicationJob, ReplicationRun } from '@aws-sdk/client-sms';
-import { ownerOf, parseMarker, markerText, withoutMarker } from '../lambda/ownership';
+import { ownerOf, parseMarker, markerText } from '../lambda/ownership';
 import { parsePhysicalId } from '../lambda/physical-id';
 import { driftOf } from './drift';
 import { RESOURCE_TYPE, StackRead } from './read';
@@ -74,23 +74,25 @@ export function orphansOf(stack: StackRead, allJobs: ReplicationJob[], held: Set
     const deleted = stack.stackStatus === 'DELETE_COMPLETE';
     if (deleted && marker.owner !== ownerOf(stack.stackId, logicalId)) continue;
     const regionFlag = region ? ` --region ${region}` : '';
+    // This package's own commands (cli/orphans.ts): the AWS CLI has had no SMS commands since botocore 1.40.31. A
+    // deleted stack is named by its ARN, which DescribeStacks still answers.
+    const command = (action: 'delete' | 'release') => `npx cdk-sms-replication-job orphans --stack ${stack.stackStatus === 'DELETE_COMPLETE'
+      ? stack.stackId : stack.stackName} ${action} --job ${jobId}${regionFlag}`;
+    const release = command('release');
     const holder = replicationJobsOf(stack).find((r) => r.logicalId === logicalId);
     let why: string;
     let adopt: string;
     if (deleted) {
       why = `marked by ${logicalId} of this stack, which is deleted (the job was kept by RETAIN, or its Delete could not reach SMS)`;
-      adopt = `remove the marker (aws sms update-replication-job --replication-job-id ${jobId}` +
-        ` --description ${shellQuote(withoutMarker(job.description))}${regionFlag}), then declare a ReplicationJob for server` +
+      adopt = `remove the marker (${release}), then declare a ReplicationJob for server` +
         ` ${job.serverId} with existingJob: ExistingJobPolicy.ADOPT and deploy`;
     } else if (marker.owner !== ownerOf(stack.stackId, logicalId)) {
       why = `marked by an earlier stack named ${stack.stackName} (deleted, or its Create rolled back), not by this one`;
-      adopt = `remove the marker (aws sms update-replication-job --replication-job-id ${jobId}` +
-        ` --description ${shellQuote(withoutMarker(job.description))}${regionFlag}), then declare a ReplicationJob for server` +
+      adopt = `remove the marker (${release}), then declare a ReplicationJob for server` +
         ` ${job.serverId} with existingJob: ExistingJobPolicy.ADOPT and deploy`;
     } else if (holder) {
       why = `marked by ${logicalId}, which now holds ${holder.jobId ?? holder.physicalId ?? 'no job'} instead`;
-      adopt = `${logicalId} holds another job: remove the marker (aws sms update-replication-job --replication-job-id ${jobId}` +
-        ` --description ${shellQuote(withoutMarker(job.description))}${regionFlag}) and adopt it from another ReplicationJob with existingJob ADOPT`;
+      adopt = `${logicalId} holds another job: remove the marker (${release}) and adopt it from another ReplicationJob with existingJob ADOPT`;
     } else {
       why = `marked by ${logicalId}, which the stack no longer holds (removed with RETAIN, or a Create that failed and kept it)`;
       adopt = `add the ReplicationJob back so that its logical id is ${logicalId} again (server ${job.serverId}) and deploy:` +
@@ -104,7 +106,7 @@ export function orphansOf(stack: StackRead, allJobs: ReplicationJob[], held: Set
       marker: markerText(marker),
       logicalId,
       why,
-      deleteCommand: `aws sms delete-replication-job --replication-job-id ${jobId}${regionFlag}`,
+      deleteCommand: command('delete'),
       adopt,
     });
   }
@@ -155,8 +157,4 @@ function serverOfTemplate(properties: Record<string, unknown> | undefined): stri
 
 function iso(date: Date | undefined): string | null {
   return date ? date.toISOString() : null;
-}
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -69,7 +69,8 @@ class RetryByKind implements RetryStrategyV2 {
   private readonly reads = new WeakMap<RetryToken, ReadRetries>();
   private lastProgress = 0;
 
-  constructor(private readonly service: string, private readonly maxAttempts: number) {}
+  /** `writes`: a client that writes, whose calls are retried only when SMS surely did nothing (retryWrite). */
+  constructor(private readonly service: string, private readonly maxAttempts: number, private readonly writes = false) {}
 
   async acquireInitialRetryToken(scope: string): Promise<RetryToken> {
     const attempts = () => Promise.resolve(this.maxAttempts);
@@ -81,6 +82,9 @@ class RetryByKind implements RetryStrategyV2 {
 
   async refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
     const read = this.reads.get(token)!;
+    if (this.writes && !retryWrite(info)) {
+      throw info.error;
+    }
     const connectionFailures = read.connectionFailures + (isConnectionError(info.error) ? 1 : 0);
     if (connectionFailures >= NETWORK_ATTEMPTS) {
       throw info.error;
@@ -91,7 +95,7 @@ class RetryByKind implements RetryStrategyV2 {
     if (retries >= PROGRESS_FROM_RETRY && Date.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
       this.lastProgress = Date.now();
       const what = info.errorType === 'THROTTLING' ? 'throttles' : 'keeps failing';
-      process.stderr.write(`waiting: ${this.service} ${what} a read (${info.error?.name ?? 'error'}); attempt ${retries + 1} of ${this.maxAttempts} ` +
+      process.stderr.write(`waiting: ${this.service} ${what} a ${this.writes ? 'write' : 'read'} (${info.error?.name ?? 'error'}); attempt ${retries + 1} of ${this.maxAttempts} ` +
         `in ${(next.getRetryDelay() / 1000).toFixed(1)} s\n`);
     }
     return next;
@@ -102,9 +106,21 @@ class RetryByKind implements RetryStrategyV2 {
   }
 }
 
-function retryStrategy(service: string): { retryStrategy: RetryStrategyV2; maxAttempts: number } {
+/**
+ * Whether a write's failed attempt may be sent again: only when SMS surely did nothing, so that no run is started
+ * twice. A throttled request was refused; a connection never made was never sent. A 5xx or a lost answer may have
+ * been acted on: not retried, and reported as such. ReplicationRunLimitExceededException is never retried: SMS counts
+ * on-demand runs over 24 hours, and asking again only counts against the job.
+ */
+export function retryWrite(info: RetryErrorInfo): boolean {
+  const error = info.error as { name?: string } | undefined;
+  if (error?.name === 'ReplicationRunLimitExceededException') return false;
+  return info.errorType === 'THROTTLING' || isConnectionError(info.error);
+}
+
+function retryStrategy(service: string, writes = false): { retryStrategy: RetryStrategyV2; maxAttempts: number } {
   const maxAttempts = Number(process.env.AWS_MAX_ATTEMPTS) || MAX_ATTEMPTS;
-  return { retryStrategy: new RetryByKind(service, maxAttempts), maxAttempts };
+  return { retryStrategy: new RetryByKind(service, maxAttempts, writes), maxAttempts };
 }
 
 /** GetReplicationRuns calls in flight at once. */
@@ -113,6 +129,8 @@ const CONCURRENCY = 8;
 export interface Clients {
   readonly cloudFormation: CloudFormationClient;
   readonly sms: SMSClient;
+  /** The SMS client of the write commands' writes: its retries are retryWrite's. */
+  readonly smsWrites: SMSClient;
 }
 
 /**
@@ -128,6 +146,7 @@ export function clients(region: string | undefined): Clients {
   return {
     cloudFormation: new CloudFormationClient({ ...common, ...retryStrategy('CloudFormation'), endpoint: endpointOf('CloudFormation') }),
     sms: new SMSClient({ ...common, ...retryStrategy('SMS'), endpoint: endpointOf('SMS') }),
+    smsWrites: new SMSClient({ ...common, ...retryStrategy('SMS', true), endpoint: endpointOf('SMS') }),
   };
 }
 

@@ -73,9 +73,9 @@ export interface OrphanReport {
   /** The logical id the marker names. */
   readonly logicalId: string;
   readonly why: string;
-  /** The AWS CLI command that deletes it. */
+  /** The command of this package that deletes it (`npx cdk-sms-replication-job orphans ... delete --job ...`). */
   readonly deleteCommand: string;
-  /** How to bring it under CloudFormation instead. */
+  /** How to bring it under CloudFormation instead (with `orphans ... release` when the marker must go). */
   readonly adopt: string;
 }
 

@@ -165,3 +165,13 @@ function stateColour(state: string): Paint | undefined {
 function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/**
+ * A plain table for the other commands: a title row, then one row per item, columns padded to their widest cell (at
+ * most `max` for a column given one, cut at its end: ids have none and are never cut).
+ */
+export function renderGrid(titles: string[], rows: string[][], max: Array<number | undefined> = []): string[] {
+  const widths = titles.map((t, i) => Math.min(max[i] ?? Infinity, Math.max(t.length, ...rows.map((r) => r[i].length))));
+  const line = (cells: string[]) => cells.map((c, i) => cut(c, widths[i], 'end').padEnd(widths[i])).join('  ').trimEnd();
+  return [line(titles), ...rows.map(line)];
+}

@@ -167,9 +167,9 @@ test('orphans: jobs marked by this stack, or an earlier one of its name, that it
   const table = await status();
   expect(table.code).toBe(1);
   expect(table.stdout).toContain(`2 orphans: jobs marked by stack ${STACK} that it does not hold`);
-  expect(table.stdout).toContain(`    delete: aws sms delete-replication-job --replication-job-id ${kept.replicationJobId} --region us-west-2`);
+  expect(table.stdout).toContain(`    delete: npx cdk-sms-replication-job orphans --stack ${STACK} delete --job ${kept.replicationJobId} --region us-west-2`);
   expect(table.stdout).toContain('    marked by Removed1234ABCD, which the stack no longer holds');
-  expect(table.stdout).toContain(`    adopt:  remove the marker (aws sms update-replication-job --replication-job-id ${earlier.replicationJobId} --description '' --region us-west-2)`);
+  expect(table.stdout).toContain(`    adopt:  remove the marker (npx cdk-sms-replication-job orphans --stack ${STACK} release --job ${earlier.replicationJobId} --region us-west-2)`);
 
   const report = validReport((await status('--json')).stdout);
   expect(report.stacks[0].orphans.map((o: any) => [o.jobId, o.logicalId, o.serverId])).toEqual([
