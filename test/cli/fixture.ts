@@ -4,7 +4,7 @@
  * makes them (the properties it sends, the marker it writes); served by the CloudFormation API double with the read
  * calls the command makes. The command itself runs as a user runs it: the bundle, in a child process.
  */
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,7 +103,7 @@ export interface CliResult {
  * undefined, removes variables.
  */
 export function runCli(args: string[], endpoints: { sms: string; cloudFormation: string }, env: Record<string, string | undefined> = {},
-  options: { npx?: boolean } = {}): Promise<CliResult> {
+  options: { npx?: boolean; onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliResult> {
   const home = mkdtempSync(path.join(tmpdir(), 'status-home-'));
   const base: Record<string, string | undefined> = {
     PATH: process.env.PATH,
@@ -128,6 +128,7 @@ export function runCli(args: string[], endpoints: { sms: string; cloudFormation:
       env: Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<string, string>,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
