@@ -141,10 +141,9 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'status': return await statusCommand(values.stack ?? [], values.region, values.json);
       case 'servers': {
-        if ((values.timeout !== undefined || values.yes || values['dry-run']) && !values.import) {
-          return usage(`${values.timeout !== undefined ? '--timeout' : values.yes ? '--yes' : '--dry-run'} is for servers --import, the one write of servers`);
-        }
-        const { sms, smsWrites } = clients(values.region);
+        const importOnly = (['timeout', 'interval', 'yes', 'dry-run'] as const).find((f) => values[f] !== undefined && values[f] !== false);
+        if (importOnly && !values.import) return usage(`--${importOnly} is for servers --import, the one write of servers`);
+        const { sms, smsWrites } = clients(values.region, { sharedRate: true });
         const result = await servers(sms, smsWrites, await regionOf(sms, values.region), {
           vmName: values['vm-name'], import: values.import, yes: values.yes, dryRun: values['dry-run'], json: values.json,
           timeoutMs: seconds('timeout', 600), intervalMs: seconds('interval', 10),
@@ -153,8 +152,9 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'replicate': {
         const stack = oneStack(values.stack, command);
-        if (values.timeout !== undefined && !values.wait) return usage('--timeout is for --wait: how long to follow the runs');
-        const { cloudFormation, sms, smsWrites } = clients(values.region);
+        const waitOnly = values.timeout !== undefined ? 'timeout' : values.interval !== undefined ? 'interval' : undefined;
+        if (waitOnly && !values.wait) return usage(`--${waitOnly} is for --wait: ${waitOnly === 'timeout' ? 'how long' : 'how often'} to read the runs`);
+        const { cloudFormation, sms, smsWrites } = clients(values.region, { sharedRate: true });
         const result = await replicate(cloudFormation, sms, smsWrites, await regionOf(sms, values.region), {
           stackName: stack, logicalIds: values.job ? [...new Set(values.job)] : undefined, wait: values.wait, yes: values.yes,
           dryRun: values['dry-run'], json: values.json, timeoutMs: seconds('timeout', 43_200), intervalMs: seconds('interval', 30),
@@ -167,8 +167,7 @@ async function main(argv: string[]): Promise<number> {
         if (action !== 'delete' && action !== 'release') {
           return usage(action === undefined ? 'orphans needs an action: delete or release' : `orphans ${action}: the actions are delete and release`);
         }
-        if (values.interval !== undefined || values.timeout !== undefined) return usage('orphans does not wait: no --timeout or --interval');
-        const { cloudFormation, sms, smsWrites } = clients(values.region);
+        const { cloudFormation, sms, smsWrites } = clients(values.region, { sharedRate: true });
         const result = await orphans(cloudFormation, sms, smsWrites, await regionOf(sms, values.region), {
           stackName: stack, action, jobIds: values.job ? [...new Set(values.job)] : undefined, yes: values.yes, dryRun: values['dry-run'], json: values.json,
         });

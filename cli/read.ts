@@ -8,7 +8,7 @@ import { ReplicationJob, ReplicationRun, SMSClient, paginateGetReplicationJobs, 
 import { loadSharedConfigFiles } from '@smithy/shared-ini-file-loader';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RetryErrorInfo, RetryStrategyV2, RetryToken } from '@smithy/types';
-import { AdaptiveRetryStrategy, StandardRetryStrategy } from '@smithy/util-retry';
+import { AdaptiveRetryStrategy, DefaultRateLimiter, RateLimiter, StandardRetryStrategy } from '@smithy/util-retry';
 import { ReadFailure } from './report';
 
 /** The resource type of a ReplicationJob. */
@@ -69,12 +69,16 @@ class RetryByKind implements RetryStrategyV2 {
   private readonly reads = new WeakMap<RetryToken, ReadRetries>();
   private lastProgress = 0;
 
-  /** `writes`: a client that writes, whose calls are retried only when SMS surely did nothing (retryWrite). */
-  constructor(private readonly service: string, private readonly maxAttempts: number, private readonly writes = false) {}
+  /**
+   * `writes`: a client that writes, whose calls are retried only when SMS surely did nothing (retryWrite).
+   * `limiter`: one client-side rate for every call (adaptive mode), rather than one per call.
+   */
+  constructor(private readonly service: string, private readonly maxAttempts: number, private readonly writes = false,
+    private readonly limiter?: RateLimiter) {}
 
   async acquireInitialRetryToken(scope: string): Promise<RetryToken> {
     const attempts = () => Promise.resolve(this.maxAttempts);
-    const strategy = process.env.AWS_RETRY_MODE === 'standard' ? new StandardRetryStrategy(attempts) : new AdaptiveRetryStrategy(attempts);
+    const strategy = process.env.AWS_RETRY_MODE === 'standard' ? new StandardRetryStrategy(attempts) : new AdaptiveRetryStrategy(attempts, { rateLimiter: this.limiter });
     const token = await strategy.acquireInitialRetryToken(scope);
     this.reads.set(token, { strategy, connectionFailures: 0 });
     return token;
@@ -118,9 +122,9 @@ export function retryWrite(info: RetryErrorInfo): boolean {
   return info.errorType === 'THROTTLING' || isConnectionError(info.error);
 }
 
-function retryStrategy(service: string, writes = false): { retryStrategy: RetryStrategyV2; maxAttempts: number } {
+function retryStrategy(service: string, writes = false, limiter?: RateLimiter): { retryStrategy: RetryStrategyV2; maxAttempts: number } {
   const maxAttempts = Number(process.env.AWS_MAX_ATTEMPTS) || MAX_ATTEMPTS;
-  return { retryStrategy: new RetryByKind(service, maxAttempts, writes), maxAttempts };
+  return { retryStrategy: new RetryByKind(service, maxAttempts, writes, limiter), maxAttempts };
 }
 
 /** GetReplicationRuns calls in flight at once. */
@@ -138,15 +142,19 @@ export interface Clients {
  * container and instance roles; AWS_PROFILE, which --profile sets, picks the profile) and region resolution.
  * AWS_ENDPOINT_URL_SMS and AWS_ENDPOINT_URL_CLOUDFORMATION (or AWS_ENDPOINT_URL) point them elsewhere.
  */
-export function clients(region: string | undefined): Clients {
+export function clients(region: string | undefined, options: { sharedRate?: boolean } = {}): Clients {
+  // The commands that follow runs (replicate, orphans, servers) read the same jobs again and again: one rate for all
+  // their SMS calls, reads and writes, which the adaptive mode lowers on throttling and raises on success, keeps them
+  // from throttling each other (bench/RESULTS.md, "replicate --wait"). Each call keeps its own retries and quota.
+  const limiter = options.sharedRate && process.env.AWS_RETRY_MODE !== 'standard' ? new DefaultRateLimiter() : undefined;
   const common = {
     region,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000 }),
   };
   return {
     cloudFormation: new CloudFormationClient({ ...common, ...retryStrategy('CloudFormation'), endpoint: endpointOf('CloudFormation') }),
-    sms: new SMSClient({ ...common, ...retryStrategy('SMS'), endpoint: endpointOf('SMS') }),
-    smsWrites: new SMSClient({ ...common, ...retryStrategy('SMS', true), endpoint: endpointOf('SMS') }),
+    sms: new SMSClient({ ...common, ...retryStrategy('SMS', false, limiter), endpoint: endpointOf('SMS') }),
+    smsWrites: new SMSClient({ ...common, ...retryStrategy('SMS', true, limiter), endpoint: endpointOf('SMS') }),
   };
 }
 
