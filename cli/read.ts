@@ -78,7 +78,9 @@ class RetryByKind implements RetryStrategyV2 {
 
   async acquireInitialRetryToken(scope: string): Promise<RetryToken> {
     const attempts = () => Promise.resolve(this.maxAttempts);
-    const strategy = process.env.AWS_RETRY_MODE === 'standard' ? new StandardRetryStrategy(attempts) : new AdaptiveRetryStrategy(attempts, { rateLimiter: this.limiter });
+    // With a shared limiter, the rate is kept here (see refreshRetryTokenForRetry), around the standard strategy.
+    await this.limiter?.getSendToken();
+    const strategy = process.env.AWS_RETRY_MODE === 'standard' || this.limiter ? new StandardRetryStrategy(attempts) : new AdaptiveRetryStrategy(attempts);
     const token = await strategy.acquireInitialRetryToken(scope);
     this.reads.set(token, { strategy, connectionFailures: 0 });
     return token;
@@ -94,6 +96,13 @@ class RetryByKind implements RetryStrategyV2 {
       throw info.error;
     }
     const next = await read.strategy.refreshRetryTokenForRetry(token, info);
+    if (this.limiter && info.errorType === 'THROTTLING') {
+      // @smithy/util-retry 2.2's AdaptiveRetryStrategy hands its limiter the RetryErrorInfo, in which the limiter's
+      // test finds no throttling (it reads the error's name): the error itself is handed here. And the retry waits
+      // for the shared rate too, as a first attempt does.
+      this.limiter.updateClientSendingRate(info.error ?? {});
+      await this.limiter.getSendToken();
+    }
     this.reads.set(next, { strategy: read.strategy, connectionFailures });
     const retries = next.getRetryCount();
     if (retries >= PROGRESS_FROM_RETRY && Date.now() - this.lastProgress >= PROGRESS_EVERY_MS) {
@@ -106,6 +115,7 @@ class RetryByKind implements RetryStrategyV2 {
   }
 
   recordSuccess(token: RetryToken): void {
+    this.limiter?.updateClientSendingRate({});
     this.reads.get(token)?.strategy.recordSuccess(token);
   }
 }

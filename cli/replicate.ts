@@ -169,6 +169,11 @@ export async function replicate(cfn: CloudFormationClient, sms: SMSClient, smsWr
     }
   } else {
     process.stderr.write(`replicate starts no run:\n${plan.map((l) => `  ${l}`).join('\n')}\n`);
+    if (options.dryRun) {
+      dryRun = true;
+      for (const j of jobs.filter((x) => x.alreadyRunning)) j.outcome = 'ALREADY_RUNNING';
+      return report();
+    }
   }
   await eachOf(toStart, async (job) => {
     if (interrupt.signal.aborted) return;
@@ -344,7 +349,7 @@ function note(j: JobRun): string {
     return `on-demand run limit of 24 hours reached (SMS: ${j.limit.message}); ${j.limit.notBefore ? `not before ${j.limit.notBefore}` : 'SMS does not say when'}`;
   }
   if (j.error) return describeFailure(j.error);
-  if (j.alreadyRunning) return 'was already running: not started again';
+  if (j.alreadyRunning) return 'was already running: not started again; its AMI may predate what changed since it started: replicate again once it ends';
   if (j.outcome === 'FAILED') return j.statusMessage ?? 'the run failed';
   if (j.outcome === 'COMPLETED' && !j.amiId) return 'completed without an AMI';
   return j.statusMessage ?? '';

@@ -1,12 +1,14 @@
 /**
  * `npm run bench` is how issue 9's numbers are produced, and nothing else runs it: a handler change it does not model
  * (a new call, a new intrinsic in the template) breaks it silently. This runs its throttled deploy end to end on three
- * jobs, the shipped handler and the one before issue 9, unthrottled enough to take seconds.
+ * jobs, the shipped handler and the one before issue 9, unthrottled enough to take seconds. And `npm run bench:replicate`
+ * on three jobs whose runs take half a second.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HandlerBench } from '../../bench/handlers';
+import { replicateBench } from '../../bench/replicate';
 import { seedTime } from '../../bench/stacks';
 import { serverMatrix } from '../../bench/server';
 import { OLD, SHIPPED, deployEvents, throttlingMatrix } from '../../bench/throttling';
@@ -59,4 +61,13 @@ test('bench:server creates and deletes three VM-named jobs through one read of t
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
+});
+
+test('bench:replicate follows three runs to their AMIs and counts each SMS request', async () => {
+  const row = await replicateBench({ jobs: 3, rate: 50, timings: { pendingMs: 100, stageMs: 200, stages: ['UPLOAD', 'CONVERT'] }, interval: 0.2 });
+  expect({ exit: row.exit, completed: row.completed, withAmi: row.withAmi, starts: row.requests.StartOnDemandReplicationRun })
+    .toEqual({ exit: 0, completed: 3, withAmi: 3, starts: 3 });
+  // The runs' span is what the emulator timed, at least one run's own duration; the wall time includes it.
+  expect(row.runsSpanMs).toBeGreaterThanOrEqual(row.runMs);
+  expect(row.wallMs).toBeGreaterThan(row.runsSpanMs);
 });
