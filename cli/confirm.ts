@@ -4,6 +4,7 @@
  * with the call and the job.
  */
 import { createInterface } from 'node:readline';
+import type { ReadFailure } from './report';
 
 export interface WriteFlags {
   readonly yes: boolean;
@@ -63,4 +64,14 @@ export function sleep(ms: number): Promise<void> {
     }
     interrupt.signal.addEventListener('abort', done);
   });
+}
+
+/** Errors of a caller without the permission: the fix is the command's policy (README, "Commands"). */
+const DENIED = new Set(['UnauthorizedOperationException', 'AccessDenied', 'AccessDeniedException']);
+
+/** The failure, with the fix when it is a missing permission. */
+export function withFix(failure: ReadFailure): ReadFailure {
+  if (!DENIED.has(failure.code)) return failure;
+  const action = `${failure.service === 'SMS' ? 'sms' : 'cloudformation'}:${failure.call}`;
+  return { ...failure, message: `${failure.message}: allow ${action} to the caller (README, "Commands", has each command's policy)` };
 }

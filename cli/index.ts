@@ -16,7 +16,8 @@ import { renderServers, servers } from './servers';
 import { renderTable } from './table';
 
 const USAGE = `Usage: cdk-sms-replication-job status --stack NAME|ARN [--stack NAME|ARN ...] [--region R] [--profile P] [--json]
-       cdk-sms-replication-job servers [--vm-name NAME|GLOB] [--import [--timeout S] [--yes | --dry-run]] [--region R] [--profile P] [--json]
+       cdk-sms-replication-job servers [--vm-name NAME|GLOB] [--import [--timeout S] [--interval S] [--yes | --dry-run]]
+                                       [--region R] [--profile P] [--json]
        cdk-sms-replication-job replicate --stack NAME [--job LOGICAL_ID ...] [--wait [--timeout S] [--interval S]] [--yes | --dry-run]
                                          [--region R] [--profile P] [--json]
        cdk-sms-replication-job orphans --stack NAME delete|release [--job JOB_ID ...] [--yes | --dry-run] [--region R] [--profile P] [--json]
@@ -29,7 +30,8 @@ last run, or an orphan; 2: something could not be read (or usage).
 
 servers: the SMS server catalog (status, last import), each server's VM, job and the stack whose marker the job
 carries, and the SmsServer selector that names it alone. --vm-name: an exact name, or a glob (* ? [abc]). --import:
-import the catalog (ImportServerCatalog) and wait until it is AVAILABLE (--timeout, default 600 s). Exit 0: listed;
+import the catalog (ImportServerCatalog) and wait until it is AVAILABLE, read every --interval seconds (default
+10), at most --timeout seconds (default 600). Exit 0: listed;
 1: the catalog is not AVAILABLE, or --vm-name matched no server; 2: a call failed (or usage, or no confirmation);
 3: the import still ran at --timeout.
 

@@ -8,7 +8,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DeleteReplicationJobCommand, GetReplicationJobsCommand, SMSClient, UpdateReplicationJobCommand } from '@aws-sdk/client-sms';
 import { markerOf, parseMarker, withoutMarker } from '../lambda/ownership';
-import { WriteFlags, decide, interrupt, logWrite } from './confirm';
+import { WriteFlags, decide, interrupt, logWrite, withFix } from './confirm';
 import { orphansOf, replicationJobsOf } from './inspect';
 import { ReadError, listJobs, read, readStack } from './read';
 import { ReadFailure, describeFailure } from './report';
@@ -113,7 +113,7 @@ export async function orphans(cfn: CloudFormationClient, sms: SMSClient, smsWrit
     }
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
-    errors.push(e.failure);
+    errors.push(withFix(e.failure));
   }
   return report();
 }
@@ -158,7 +158,7 @@ async function act(sms: SMSClient, smsWrites: SMSClient, j: OrphanOutcome): Prom
       return;
     }
     j.outcome = 'FAILED';
-    j.error = e.failure;
+    j.error = withFix(e.failure);
     logWrite(j.call, j.jobId, `failed: ${e.failure.code}: ${e.failure.message}`);
   }
 }

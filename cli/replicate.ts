@@ -6,7 +6,7 @@
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ReplicationJob, ReplicationRun, SMSClient, StartOnDemandReplicationRunCommand, paginateGetReplicationRuns } from '@aws-sdk/client-sms';
-import { WriteFlags, decide, interrupt, logWrite, sleep } from './confirm';
+import { WriteFlags, decide, interrupt, logWrite, sleep, withFix } from './confirm';
 import { replicationJobsOf } from './inspect';
 import { ReadError, read, readStack } from './read';
 import { ReadFailure, describeFailure } from './report';
@@ -99,7 +99,7 @@ export async function replicate(cfn: CloudFormationClient, sms: SMSClient, smsWr
     stack = await readStack(cfn, options.stackName);
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
-    errors.push(e.failure);
+    errors.push(withFix(e.failure));
     return report();
   }
   const all = replicationJobsOf(stack);
@@ -144,7 +144,7 @@ export async function replicate(cfn: CloudFormationClient, sms: SMSClient, smsWr
     } catch (e) {
       if (!(e instanceof ReadError)) throw e;
       job.error = e.failure.code === 'ReplicationJobNotFoundException'
-        ? { ...e.failure, message: `${e.failure.message}: the job was deleted outside CloudFormation (status reports it DELETED)` } : e.failure;
+        ? { ...e.failure, message: `${e.failure.message}: the job was deleted outside CloudFormation (status reports it DELETED)` } : withFix(e.failure);
     }
   });
   const toStart = jobs.filter((j) => j.jobId && !j.error && !j.alreadyRunning);
@@ -176,7 +176,11 @@ export async function replicate(cfn: CloudFormationClient, sms: SMSClient, smsWr
     }
   }
   await eachOf(toStart, async (job) => {
-    if (interrupt.signal.aborted) return;
+    if (interrupt.signal.aborted) {
+      job.error = { service: 'SMS', call: 'StartOnDemandReplicationRun', stackName: null, jobId: job.jobId, code: 'Interrupted',
+        message: 'not started: Ctrl-C came first' };
+      return;
+    }
     try {
       const started = await read('SMS', 'StartOnDemandReplicationRun', null, () => smsWrites.send(new StartOnDemandReplicationRunCommand({
         replicationJobId: job.jobId!, description: `cdk-sms-replication-job replicate, stack ${stack.stackName}`,
@@ -191,7 +195,7 @@ export async function replicate(cfn: CloudFormationClient, sms: SMSClient, smsWr
         logWrite('StartOnDemandReplicationRun', job.jobId, `refused: ReplicationRunLimitExceededException; not retried${job.limit.notBefore
           ? `; the job's oldest on-demand run of the last 24 hours leaves the count at ${job.limit.notBefore}` : ''}`);
       } else {
-        job.error = unknownFate(e.failure);
+        job.error = unknownFate(withFix(e.failure));
         logWrite('StartOnDemandReplicationRun', job.jobId, `failed: ${e.failure.code}: ${job.error.message}`);
       }
     }
@@ -222,7 +226,7 @@ async function follow(sms: SMSClient, followed: JobRun[], options: ReplicateOpti
         if (!(e instanceof ReadError)) throw e;
         job.outcome = 'UNREAD';
         job.error = e.failure.code === 'ReplicationJobNotFoundException'
-          ? { ...e.failure, message: `${e.failure.message}: the job was deleted while its run was followed` } : e.failure;
+          ? { ...e.failure, message: `${e.failure.message}: the job was deleted while its run was followed` } : withFix(e.failure);
       }
     });
     view();

@@ -5,7 +5,7 @@
  */
 import { GetServersCommand, ImportServerCatalogCommand, ReplicationJob, SMSClient, Server } from '@aws-sdk/client-sms';
 import { markerText, parseMarker } from '../lambda/ownership';
-import { WriteFlags, decide, interrupt, logWrite, sleep } from './confirm';
+import { WriteFlags, decide, interrupt, logWrite, sleep, withFix } from './confirm';
 import { ReadError, listJobs, read } from './read';
 import { ReadFailure } from './report';
 import { renderGrid } from './table';
@@ -136,7 +136,7 @@ export async function servers(sms: SMSClient, smsWrites: SMSClient, region: stri
     return report(catalog, imported, undefined, jobs);
   } catch (e) {
     if (!(e instanceof ReadError)) throw e;
-    errors.push(e.failure);
+    errors.push(withFix(e.failure));
     return report(undefined, false);
   }
 }

@@ -135,3 +135,14 @@ test('no terminal and no --yes: the plan shown, nothing written; usage errors na
   expect(badAction.stderr).toMatch(/^orphans purge: the actions are delete and release/);
   expect(writes()).toEqual([]);
 }, 60_000);
+
+test('SMS refusing the delete: that job FAILED, named with the call, the error and the permission to allow; exit 2', async () => {
+  emulator.failNext('DeleteReplicationJob', 'UnauthorizedOperationException', { message: 'User is not authorized to perform sms:DeleteReplicationJob' });
+  const result = await orphans('delete', '--job', orphan, '--yes', '--json');
+  expect(result.code).toBe(2);
+  expect(validReport(result.stdout, 'orphans').jobs[0]).toMatchObject({ jobId: orphan, outcome: 'FAILED', error: {
+    service: 'SMS', call: 'DeleteReplicationJob', code: 'UnauthorizedOperationException',
+    message: 'User is not authorized to perform sms:DeleteReplicationJob: allow sms:DeleteReplicationJob to the caller (README, "Commands", has each command\'s policy)',
+  } });
+  expect(jobNamed(orphan)).toBeDefined();
+}, 60_000);

@@ -108,5 +108,6 @@ test('SMS refusing GetServers: the service, the call and the error named; exit 2
   emulator.failNext('GetServers', 'UnauthorizedOperationException', { message: 'User is not authorized to perform sms:GetServers' });
   const result = await servers();
   expect(result.code).toBe(2);
-  expect(result.stderr).toBe('failed: SMS GetServers: UnauthorizedOperationException: User is not authorized to perform sms:GetServers\n');
+  expect(result.stderr).toBe('failed: SMS GetServers: UnauthorizedOperationException: User is not authorized to perform sms:GetServers: ' +
+    'allow sms:GetServers to the caller (README, "Commands", has each command\'s policy)\n');
 }, 60_000);
