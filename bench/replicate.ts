@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import { CloudFormationApi } from '../test/harness/cfn-api';
 import { RunTimings, SmsEmulator } from '../test/harness/sms-emulator';
 import { deploy, jobStack, runCli } from '../test/cli/fixture';
+import { SmsServer } from '../lib';
 
 export interface ReplicateCase {
   readonly jobs: number;
@@ -39,7 +40,7 @@ export interface ReplicateRow extends ReplicateCase {
 /** One run of the command against a fresh emulator and stack. */
 export async function replicateBench(c: ReplicateCase): Promise<ReplicateRow> {
   const emulator = await SmsEmulator.start({ runTimings: c.timings });
-  const jobs = Object.fromEntries(Array.from({ length: c.jobs }, (_, i) => [`Server${i}`, { serverId: `s-${(0x30000000 + i).toString(16)}` }]));
+  const jobs = Object.fromEntries(Array.from({ length: c.jobs }, (_, i) => [`Server${i}`, { server: SmsServer.fromServerId(`s-${(0x30000000 + i).toString(16)}`) }]));
   const deployed = await deploy(jobStack('Cutover', jobs), emulator, 'seed');
   for (const id of Object.values(deployed.jobIds)) emulator.alterJob(id, { state: 'ACTIVE' });
   const api = await CloudFormationApi.start(deployed.view);

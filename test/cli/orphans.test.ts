@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Duration } from 'aws-cdk-lib';
 import { describedWithMarker, eventMarker } from '../../lambda/ownership';
-import { ExistingJobPolicy } from '../../lib';
+import { ExistingJobPolicy, SmsServer } from '../../lib';
 import { CloudFormationApi } from '../harness/cfn-api';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { World, world } from '../harness/world';
@@ -31,7 +31,7 @@ const jobNamed = (id: string) => emulator.jobs().find((j) => j.replicationJobId 
 
 beforeEach(async () => {
   emulator = await SmsEmulator.start();
-  deployed = await deploy(jobStack(STACK, { Web: { serverId: 's-0000e001' } }), emulator, 'seed');
+  deployed = await deploy(jobStack(STACK, { Web: { server: SmsServer.fromServerId('s-0000e001') } }), emulator, 'seed');
   held = Object.values(deployed.jobIds)[0];
   api = await CloudFormationApi.start(deployed.view);
   // Jobs the stack marked and no longer holds (removed with RETAIN), and one of another stack.
@@ -61,7 +61,7 @@ test('the orphans acted on are the ones status reports', async () => {
 test('release, then a stack adopts the job: refused while the marker is on it, adopted once it is off', async () => {
   const adopter = await world({
     emulator, stackName: 'Adopter',
-    jobs: { Job: { serverId: ORPHAN_SERVER, frequency: Duration.hours(6), description: 'file server', existingJob: ExistingJobPolicy.ADOPT } },
+    jobs: { Job: { server: SmsServer.fromServerId(ORPHAN_SERVER), frequency: Duration.hours(6), description: 'file server', existingJob: ExistingJobPolicy.ADOPT } },
   });
   worlds.push(adopter);
   const refused = await adopter.cfn.create();

@@ -8,6 +8,7 @@ import { CloudFormationApi } from '../harness/cfn-api';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { Deployed, deploy, jobStack, runCli } from './fixture';
 import { validReport } from './schema';
+import { SmsServer } from '../../lib';
 
 const STACK = 'Cutover';
 const HOUR = 3600;
@@ -29,7 +30,7 @@ const startsFor = (jobId: string) => emulator.requestsFor('StartOnDemandReplicat
 beforeEach(async () => {
   emulator = await SmsEmulator.start({ runTimings: TIMINGS });
   deployed = await deploy(jobStack(STACK, {
-    Web: { serverId: 's-0000c001' }, App: { serverId: 's-0000c002' }, Db: { serverId: 's-0000c003' },
+    Web: { server: SmsServer.fromServerId('s-0000c001') }, App: { server: SmsServer.fromServerId('s-0000c002') }, Db: { server: SmsServer.fromServerId('s-0000c003') },
   }), emulator, 'seed');
   ids = deployed.driver.logicalIds;
   for (const id of ids) emulator.alterJob(jobOf(id), { state: 'ACTIVE' });
