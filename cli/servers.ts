@@ -20,13 +20,17 @@ export interface ServerReport {
   readonly vmName: string | null;
   readonly vmManagerName: string | null;
   readonly vmPath: string | null;
+  /** The VM's address in its VM manager (GetServers' vmServerAddress), which SmsServer.fromVmServerAddress names. */
+  readonly vmServerAddress: { readonly vmManagerId: string; readonly vmId: string } | null;
   /** The server's live job (not DELETED), if any. */
   readonly job: { readonly jobId: string; readonly state: string | null; readonly marker: MarkerReport | null } | null;
   /** The selector that names this server alone in the catalog. */
   readonly selector: {
-    readonly kind: 'vmName' | 'vmNameOnManager' | 'serverId';
+    readonly kind: 'vmName' | 'vmNameOnManager' | 'vmServerAddress' | 'serverId';
     readonly vmName: string | null;
     readonly vmManagerName: string | null;
+    readonly vmManagerId: string | null;
+    readonly vmId: string | null;
     readonly serverId: string | null;
     /** As the construct's TypeScript writes it. */
     readonly code: string;
@@ -183,12 +187,13 @@ function serverReports(all: Server[], jobs: ReplicationJob[]): ServerReport[] {
       vmName,
       vmManagerName,
       vmPath: s.vmServer?.vmPath ?? null,
+      vmServerAddress: addressOf(s),
       job: job ? {
         jobId: job.replicationJobId!,
         state: job.state ?? null,
         marker: marker ? { stackName: marker.owner.split('/')[0], logicalId: marker.owner.split('/')[1], text: markerText(marker) } : null,
       } : s.replicationJobId && !s.replicationJobTerminated ? { jobId: s.replicationJobId, state: null, marker: null } : null,
-      selector: selectorOf(all, s.serverId!, vmName, vmManagerName),
+      selector: selectorOf(all, s, vmName, vmManagerName),
     };
   });
 }
@@ -212,17 +217,33 @@ function quote(text: string): string {
   return `'${text.replace(/[\\']/g, '\\$&')}'`;
 }
 
-/** By the VM's name alone when no other server has it, or with its VM manager, or else by id (what the handler resolves alike). */
-function selectorOf(all: Server[], serverId: string, vmName: string | null, vmManagerName: string | null): ServerReport['selector'] {
+/** The VM's address, when GetServers reports both of its ids. */
+function addressOf(s: Server): ServerReport['vmServerAddress'] {
+  const { vmManagerId, vmId } = s.vmServer?.vmServerAddress ?? {};
+  return vmManagerId && vmId ? { vmManagerId, vmId } : null;
+}
+
+/**
+ * By the VM's name alone when no other server has it, or with its VM manager, or else by the VM's address (unique
+ * where names are not: two folders of one vCenter), or by id when GetServers reports no address (what the handler
+ * resolves alike).
+ */
+function selectorOf(all: Server[], server: Server, vmName: string | null, vmManagerName: string | null): ServerReport['selector'] {
+  const none = { vmName: null, vmManagerName: null, vmManagerId: null, vmId: null, serverId: null };
   if (vmName) {
     if (matchesOf(all, { vmName }).length === 1) {
-      return { kind: 'vmName', vmName, vmManagerName: null, serverId: null, code: describeSelector({ vmName }) };
+      return { ...none, kind: 'vmName', vmName, code: describeSelector({ vmName }) };
     }
     if (vmManagerName && matchesOf(all, { vmName, vmManagerName }).length === 1) {
-      return { kind: 'vmNameOnManager', vmName, vmManagerName, serverId: null, code: describeSelector({ vmName, vmManagerName }) };
+      return { ...none, kind: 'vmNameOnManager', vmName, vmManagerName, code: describeSelector({ vmName, vmManagerName }) };
     }
   }
-  return { kind: 'serverId', vmName: null, vmManagerName: null, serverId, code: `SmsServer.fromServerId('${serverId}')` };
+  const address = addressOf(server);
+  if (address && all.filter((s) => { const a = addressOf(s); return a?.vmManagerId === address.vmManagerId && a.vmId === address.vmId; }).length === 1) {
+    return { ...none, kind: 'vmServerAddress', ...address,
+      code: `SmsServer.fromVmServerAddress({ vmManagerId: ${quote(address.vmManagerId)}, vmId: ${quote(address.vmId)} })` };
+  }
+  return { ...none, kind: 'serverId', serverId: server.serverId!, code: `SmsServer.fromServerId('${server.serverId}')` };
 }
 
 /** --vm-name: the exact name, or a glob (`*` any characters, `?` one, `[abc]` one of them) when it has one of those. */

@@ -97,7 +97,7 @@ export class SmsServer {
    * address is. The stack's read of the catalog resolves it with the stack's other VM selectors; when they are all
    * addresses, it asks SMS for those VMs alone (one request for up to 50 jobs) rather than for every page of the
    * catalog. The provider needs `sms:GetServers` and `sms:ImportServerCatalog` for it, as for a VM name. The
-   * `servers` command of this package's command line prints each server's address.
+   * `servers` command of this package's command line prints the address of each VM whose name does not tell it apart.
    *
    * @param address the VM manager's ID and the VM's ID, as GetServers reports them
    */

@@ -38,14 +38,17 @@ test('duplicate VM names across VM managers and on one: each server\'s selector 
   expect(report.servers.map((s: any) => [s.serverId, s.selector.code])).toEqual([
     ['s-0000d001', 'SmsServer.fromVmName(\'web-01\', { vmManagerName: \'vc-east\' })'],
     ['s-0000d002', 'SmsServer.fromVmName(\'web-01\', { vmManagerName: \'vc-west\' })'],
-    ['s-0000d003', 'SmsServer.fromServerId(\'s-0000d003\')'],
-    ['s-0000d004', 'SmsServer.fromServerId(\'s-0000d004\')'],
+    // Two folders of one VM manager, each with an app-01: only the VM's address tells them apart.
+    ['s-0000d003', 'SmsServer.fromVmServerAddress({ vmManagerId: \'vmm-0001\', vmId: \'vm-0000d003\' })'],
+    ['s-0000d004', 'SmsServer.fromVmServerAddress({ vmManagerId: \'vmm-0001\', vmId: \'vm-0000d004\' })'],
     ['s-0000d005', 'SmsServer.fromVmName(\'db-01\')'],
   ]);
   // Each VM selector printed is one the handler resolves to that server and no other.
-  const catalog = report.servers.map((s: any) => ({ serverId: s.serverId, vmServer: { vmName: s.vmName, vmManagerName: s.vmManagerName } }));
-  for (const s of report.servers.filter((x: any) => x.selector.kind !== 'serverId')) {
-    const selector = { vmName: s.selector.vmName, vmManagerName: s.selector.vmManagerName ?? undefined };
+  const catalog = report.servers.map((s: any) => ({ serverId: s.serverId, vmServer: { vmName: s.vmName, vmManagerName: s.vmManagerName, vmServerAddress: s.vmServerAddress } }));
+  expect(report.servers.map((s: any) => s.selector.kind)).toEqual(['vmNameOnManager', 'vmNameOnManager', 'vmServerAddress', 'vmServerAddress', 'vmName']);
+  for (const s of report.servers) {
+    const selector = s.selector.kind === 'vmServerAddress' ? { vmManagerId: s.selector.vmManagerId, vmId: s.selector.vmId }
+      : { vmName: s.selector.vmName, vmManagerName: s.selector.vmManagerName ?? undefined };
     expect(matchesOf(catalog, selector).map((m) => m.serverId)).toEqual([s.serverId]);
   }
   const jobs = Object.fromEntries(emulator.jobs().map((j) => [j.serverId, j.replicationJobId]));
