@@ -158,8 +158,8 @@ async function keepsAdoptedJob(job: ReplicationJob, invocation: Invocation): Pro
     const jobId = job.replicationJobId;
     console.warn(JSON.stringify({
       message: 'could not read the stack\'s status, so this Delete cannot tell a removal from a rollback: keeping the adopted job '
-        + '(its marker is removed). If the stack is being deleted and the job should go, delete it yourself: SMS console, or '
-        + `aws sms delete-replication-job --replication-job-id ${jobId}`,
+        + '(its marker is removed). If the stack is being deleted and the job should go, delete it yourself: the SMS console, or '
+        + `DeleteReplicationJob with an SDK for replicationJobId ${jobId} (the AWS CLI has no SMS commands since botocore 1.40.31)`,
       replicationJobId: jobId,
       serverId: job.serverId,
       error: describeError(e),

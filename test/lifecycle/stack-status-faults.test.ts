@@ -240,7 +240,7 @@ describe('Delete of a job adopted with an explicit DESTROY', () => {
     const kept = w.emulator.jobs().find((j) => j.replicationJobId === existing.replicationJobId)!;
     expect(kept).toEqual({ ...existing, frequency: 6, description: 'db' });
     expect(deleted.logs).toContain('keeping the adopted job');
-    expect(deleted.logs).toContain(`aws sms delete-replication-job --replication-job-id ${existing.replicationJobId}`);
+    expect(deleted.logs).toContain(`DeleteReplicationJob with an SDK for replicationJobId ${existing.replicationJobId}`);
     expect(deleted.logs).toContain(`${mode.errorName}: `);
     expectNothingLeakedNothingLost(w.emulator, [w.cfn], [kept]);
 
@@ -266,7 +266,7 @@ describe('Delete of a job adopted with an explicit DESTROY', () => {
     if (!mode.reason) {
       expect(describeStacksDuring(w.cfn, rollback)).toEqual(['Throttling', 'Throttling', 'ROLLBACK_IN_PROGRESS']);
     } else {
-      expect(rollback.logs).toContain(`aws sms delete-replication-job --replication-job-id ${existing.replicationJobId}`);
+      expect(rollback.logs).toContain(`DeleteReplicationJob with an SDK for replicationJobId ${existing.replicationJobId}`);
     }
     // A rollback never deletes an adopted job: kept, and handed back unmarked.
     expect(w.emulator.requestsFor('DeleteReplicationJob')).toEqual([]);
