@@ -65,6 +65,13 @@ export async function orphans(cfn: CloudFormationClient, sms: SMSClient, smsWrit
   try {
     const stack = await readStack(cfn, options.stackName);
     stackName = stack.stackName;
+    if (stack.stackStatus.endsWith('_IN_PROGRESS')) {
+      // A resource being created has no physical id yet, and a replacement's old job is still the one a rollback
+      // returns to: while the stack changes, a job that looks orphaned may be one it is about to hold again.
+      throw new UsageError(`stack ${stack.stackName} is ${stack.stackStatus}: its resources may be about to hold the jobs that look ` +
+        'orphaned now (a job made by a Create that has not answered yet, the job a rollback returns to); run orphans again once ' +
+        'the stack\'s operation has ended');
+    }
     const allJobs = await listJobs(sms);
     const holders = new Map(replicationJobsOf(stack).filter((r) => r.jobId).map((r) => [r.jobId!, r.logicalId]));
     const found = orphansOf(stack, allJobs, new Set(holders.keys()), region);

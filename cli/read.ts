@@ -279,7 +279,9 @@ export async function readStack(cfn: CloudFormationClient, stackName: string): P
     for await (const page of paginateListStackResources({ client: cfn }, { StackName: stack.StackId })) {
       all.push(...(page.StackResourceSummaries ?? []));
     }
-    return all.filter((r) => !r.ResourceStatus?.startsWith('DELETE_'));
+    // A resource whose Delete is under way or failed (DELETE_IN_PROGRESS, DELETE_FAILED) still holds its job: the
+    // stack's deletion may be retried, and its Delete deletes that job. Only a deleted or skipped (kept) one holds none.
+    return all.filter((r) => r.ResourceStatus !== 'DELETE_COMPLETE' && r.ResourceStatus !== 'DELETE_SKIPPED');
   });
   const got = await read('CloudFormation', 'GetTemplate', stackName, () => cfn.send(new GetTemplateCommand({ StackName: stack.StackId, TemplateStage: 'Original' })));
   let template: Template;

@@ -146,3 +146,32 @@ test('SMS refusing the delete: that job FAILED, named with the call, the error a
   } });
   expect(jobNamed(orphan)).toBeDefined();
 }, 60_000);
+
+describe('a stack whose operation is under way, or whose deletion failed (from the review of 1.0.0)', () => {
+  /** The stack as CloudFormation describes it, in another status, and with its resources changed. */
+  async function stackIn(status: string, resources: (base: any[]) => any[]): Promise<CloudFormationApi> {
+    await api.close();
+    const base = deployed.view;
+    api = await CloudFormationApi.start({ ...base, status: () => status, resources: () => resources(base.resources!()) });
+    return api;
+  }
+
+  test('UPDATE_IN_PROGRESS: a job an unanswered Create just made looks orphaned, and is not deleted; exit 2', async () => {
+    const inflight = emulator.seedJob({ serverId: 's-0000e009', description: describedWithMarker('new', eventMarker(deployed.driver.stackId, 'NewJob1234ABCD', randomUUID())) }).replicationJobId;
+    await stackIn('UPDATE_IN_PROGRESS', (base) => [...base, { logicalId: 'NewJob1234ABCD', type: 'Custom::SmsReplicationJob', status: 'CREATE_IN_PROGRESS' }]);
+    const result = await orphans('delete', '--yes');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`stack ${STACK} is UPDATE_IN_PROGRESS: its resources may be about to hold the jobs that look orphaned now`);
+    expect(writes()).toEqual([]);
+    expect(jobNamed(inflight)?.state).not.toMatch(/DELET/);
+  }, 60_000);
+
+  test('DELETE_FAILED: the job its DELETE_FAILED resource holds is no orphan, so no release hands it to another stack', async () => {
+    await stackIn('DELETE_FAILED', (base) => base.map((r) => r.type === 'Custom::SmsReplicationJob' ? { ...r, status: 'DELETE_FAILED' } : r));
+    const result = await orphans('release', '--yes', '--json');
+    const report = validReport(result.stdout, 'orphans');
+    expect(report.jobs.map((j: any) => j.jobId)).not.toContain(held);
+    expect(jobNamed(held)?.description).toContain(`[cfn:${STACK}/`);
+    expect(emulator.requests.filter((r) => r.operation === 'UpdateReplicationJob' && r.body.replicationJobId === held)).toEqual([]);
+  }, 60_000);
+});
