@@ -4,10 +4,14 @@
  *
  * SMS's AMI events reach the function through one EventBridge rule per stack, for every job of the account and region:
  * the function keeps the events of the jobs its stack owns, known by the marker in the job's description
- * (ownership.ts), whose logical id names the parameter. Such an event is no CloudFormation event: it gets no answer,
- * and whatever it cannot handle (an unknown shape, a job gone or someone else's) changes nothing and is logged. A
- * write that fails after its retries is logged with the AMI and rethrown, so that Lambda retries the event (twice, within
- * the function's 5-minute event age) and then hands it to the dead-letter queue, if the provider has one.
+ * (ownership.ts), whose logical id names the parameter, and of those only the job the stack's resource holds now
+ * (DescribeStackResource): not the old job of a replaced resource, which carries the same marker. Such an event is
+ * no CloudFormation event: it gets no answer, and whatever it cannot handle (an unknown shape, a job gone, someone
+ * else's, or not the job its resource holds) changes nothing and is logged. A
+ * write, or a read of the job or of its resource, that fails after its retries is logged and rethrown, so that Lambda
+ * retries the event (twice, within the function's 5-minute event age) and then hands it to the dead-letter queue, if
+ * the provider has one. An AMI event works for AMI_EVENT_MS at most: it shares the function's instances with
+ * CloudFormation's events.
  *
  * The CloudFormation side: a Create that takes an existing job (ADOPT, or this resource's own) writes the job's latest
  * AMI at once; a Delete that deletes the job deletes its parameter if the job wrote it, and a job kept keeps it. Neither
@@ -25,6 +29,7 @@ import { JOB_STATE_CHANGE, SMS_EVENT_SOURCE } from '../lib/private/sms-events';
 import { describeError } from './errors';
 import { Invocation } from './invocation';
 import { ownerOf, parseMarker } from './ownership';
+import { jobIdOf } from './physical-id';
 import { SmsSender, isLive, jobById } from './sms';
 import { SsmSender, deleteLatestAmi, putLatestAmi, writerOfLatestAmi } from './ssm';
 
@@ -62,6 +67,14 @@ function stackNameOf(stackId: string): string {
   return stackId.split('/')[1] ?? stackId;
 }
 
+/**
+ * The time an AMI event may work, whatever the function's timeout (which is sized for CloudFormation's events): the
+ * events share the function's concurrency with CloudFormation's, so an event that cannot be handled quickly (SMS or
+ * CloudFormation throttled, an endpoint that does not answer) fails within this and leaves the instance to them;
+ * Lambda retries it a minute, then two, later.
+ */
+export const AMI_EVENT_MS = 20_000;
+
 const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const JOB_ID = /^sms-job-[0-9a-z]+$/i;
 
@@ -88,7 +101,7 @@ export async function onOtherEvent(event: unknown, remainingMs: number, clients:
   }
   console.log(JSON.stringify({ message: 'AMI event', ...seen }));
 
-  const invocation = new Invocation(stackId, remainingMs, clients.sms);
+  const invocation = new Invocation(stackId, Math.min(remainingMs, AMI_EVENT_MS), clients.sms);
   let job: ReplicationJob | undefined;
   try {
     job = await jobById(invocation, jobId, invocation.budget.work);
@@ -103,6 +116,23 @@ export async function onOtherEvent(event: unknown, remainingMs: number, clients:
   const logicalId = marker?.owner.split('/')[1];
   if (marker === undefined || logicalId === undefined || marker.owner !== ownerOf(stackId, logicalId)) {
     return ignore(`the job is not one this stack owns (its marker names ${marker ? marker.owner : 'no owner'})`);
+  }
+  // The marker names the resource, not the job: the old job of a replaced resource carries the same one, and keeps it
+  // when it is retained (RETAIN, ADOPT's UpdateReplacePolicy) or until the cleanup deletes it. Only the job the
+  // resource holds now writes the parameter the two share.
+  let physicalId: string | undefined;
+  try {
+    physicalId = await invocation.reader.physicalIdOf(logicalId, invocation.budget.work);
+  } catch (err) {
+    console.error(JSON.stringify({
+      message: 'could not read which job the stack\'s resource holds; Lambda retries the event', logicalId, ...seen, error: describeError(err),
+    }));
+    throw err;
+  }
+  const held = physicalId === undefined ? undefined : jobIdOf(physicalId);
+  if (held !== jobId) {
+    return ignore(`the stack's resource ${logicalId} holds ${held ?? (physicalId === undefined ? 'nothing' : `no job (${physicalId})`)}, not this job `
+      + '(a job it replaced, retained or not yet deleted)');
   }
   const latest = latestAmiOf(job, amiId) ?? amiId;
   const name = parameterOf(stackId, logicalId);
@@ -123,13 +153,22 @@ export async function onOtherEvent(event: unknown, remainingMs: number, clients:
 
 /**
  * A Delete of the job may have run between the read of the job and the write: it deleted the job, then the parameter,
- * and the write made it again. Read the job once more: if it is gone, this event deletes the parameter itself (a Delete
- * after this read deletes it after the write, as it should). Best effort: a failure is logged.
+ * and the write made it again. Read the job once more: if it is gone, this event deletes the parameter itself, but only
+ * while the parameter still names this job (a Delete after this read deletes it after the write, as it should). The
+ * new job of a replaced resource may have written it since: its AMI stays. Best effort: a failure is logged.
  */
 async function undoIfDeletedMeanwhile(invocation: Invocation, jobId: string, name: string, clients: Clients): Promise<void> {
   try {
     const job = await jobById(invocation, jobId, invocation.budget.lookUp);
     if (job && isLive(job)) {
+      return;
+    }
+    const writer = await writerOfLatestAmi(name, invocation.budget.lookUp, clients.ssm);
+    if (!writer.exists || writer.jobId !== jobId) {
+      console.log(JSON.stringify({
+        message: `the job was deleted while its AMI was written; the parameter kept: it names ${writer.exists ? writer.jobId ?? '(none)' : 'nothing (deleted)'} now`,
+        parameter: name, replicationJobId: jobId,
+      }));
       return;
     }
     await deleteLatestAmi(name, invocation.budget.lookUp, clients.ssm);

@@ -1,14 +1,15 @@
 /**
  * The status of the handler's own stack, from CloudFormation's DescribeStacks, and, for an Update that finds its stack
- * rolling back, when the rollback began, from DescribeStackEvents (the only CloudFormation calls the provider may make,
- * and only on its own stack).
+ * rolling back, when the rollback began, from DescribeStackEvents; for an AMI event, which job the stack's resource
+ * holds, from DescribeStackResource (latest-ami.ts). These are the only CloudFormation calls the provider may make, and
+ * only on its own stack.
  *
  * DescribeStacks shares the account's CloudFormation API rate with everything else (pipelines polling their stacks,
  * `cdk deploy` watching events, the other events of the same deployment), so a reading is as durable as an SMS call:
  * retried with backoff until the deadline it serves, not for the SDK's three attempts. One reader per invocation
  * keeps its latest reading, which a write may reuse while the write lease allows (rollback.ts).
  */
-import type { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient, DescribeStackEventsCommand, DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { Backoff, DESCRIBE_STACKS, FAILED, ProviderError } from './retry';
 
 /**
@@ -21,13 +22,18 @@ let client: Promise<{
   cloudFormation: CloudFormationClient;
   DescribeStacks: typeof DescribeStacksCommand;
   DescribeStackEvents: typeof DescribeStackEventsCommand;
+  DescribeStackResource: typeof DescribeStackResourceCommand;
 }> | undefined;
 
 function cloudFormationClient(): NonNullable<typeof client> {
-  client ??= import('@aws-sdk/client-cloudformation').then(({ CloudFormationClient: Client, DescribeStacksCommand: DescribeStacks, DescribeStackEventsCommand: DescribeStackEvents }) => ({
+  client ??= import('@aws-sdk/client-cloudformation').then(({
+    CloudFormationClient: Client, DescribeStacksCommand: DescribeStacks, DescribeStackEventsCommand: DescribeStackEvents,
+    DescribeStackResourceCommand: DescribeStackResource,
+  }) => ({
     cloudFormation: new Client({ endpoint: process.env.AWS_ENDPOINT_URL_CLOUDFORMATION ?? process.env.AWS_ENDPOINT_URL, maxAttempts: 1 }),
     DescribeStacks,
     DescribeStackEvents,
+    DescribeStackResource,
   }));
   return client;
 }
@@ -116,6 +122,28 @@ export class StatusReader {
       }
       this.latest = { status: stack.StackStatus, parentId: stack.ParentId, at };
       return this.latest;
+    });
+  }
+
+  /**
+   * The physical id of the stack's resource `logicalId` now (DescribeStackResource), for an AMI event: undefined when
+   * the stack no longer has the resource (deleted, or the stack itself gone), which CloudFormation answers with a
+   * ValidationError "... does not exist". Read before `deadline` as `read` is; throws StackStatusError.
+   */
+  async physicalIdOf(logicalId: string, deadline: number): Promise<string | undefined> {
+    const { cloudFormation, DescribeStackResource } = await cloudFormationClient();
+    return this.retried('DescribeStackResource', deadline, async (signal) => {
+      try {
+        const described = await cloudFormation.send(new DescribeStackResource({ StackName: this.stackId, LogicalResourceId: logicalId }),
+          { abortSignal: signal });
+        const detail = described.StackResourceDetail;
+        return detail?.ResourceStatus === 'DELETE_COMPLETE' ? undefined : detail?.PhysicalResourceId;
+      } catch (e) {
+        if ((e as Error).name === 'ValidationError' && /does not exist/.test((e as Error).message ?? '')) {
+          return undefined;
+        }
+        throw e;
+      }
     });
   }
 

@@ -104,10 +104,12 @@ export interface ReplicationJobProviderProps {
   /**
    * The function's reserved concurrency: how many instances of it may run at once, reserved from the account's pool.
    *
-   * The provider runs one instance per CloudFormation event, and CloudFormation sends at most one event at a time per
-   * ReplicationJob, so it never runs more instances than the stack has jobs. Reserve at least that many: an event
-   * Lambda throttles for longer than 5 minutes is dropped, and CloudFormation fails its job after 10. Lambda refuses a
-   * reservation that leaves the account fewer than 100 unreserved executions.
+   * The provider runs one instance per event. CloudFormation sends at most one event at a time per ReplicationJob; in a
+   * stack whose jobs offer their latest AMI, SMS's AMI events (of any job of the account and region, each handled for at
+   * most 20 seconds) share the same instances. Reserve at least the number of jobs plus the AMI events that may arrive at
+   * once (the jobs whose replication runs may end together): a CloudFormation event Lambda throttles for longer than 5
+   * minutes is dropped, and CloudFormation fails its job after 10. Lambda refuses a reservation that leaves the account
+   * fewer than 100 unreserved executions.
    *
    * @default - no reservation: the function draws on the account's unreserved concurrency
    */
@@ -115,7 +117,8 @@ export interface ReplicationJobProviderProps {
 
   /**
    * A queue that receives the events the function could not handle (after Lambda's retries, or dropped after 5 minutes):
-   * a record, for your audit, of the deployments whose job CloudFormation then failed.
+   * a record, for your audit, of the deployments whose job CloudFormation then failed, and of SMS's AMI events whose
+   * latest AMI the provider could not write (the job's parameter keeps the AMI before until the job's next one).
    *
    * The provider's role is allowed `sqs:SendMessage` on it and, for a queue encrypted with a KMS key the queue names,
    * `kms:GenerateDataKey` and `kms:Decrypt` on that key. An event holds the job's properties and CloudFormation's
@@ -431,7 +434,7 @@ export class ReplicationJobProvider extends Construct {
     if (reserved === undefined) {
       acknowledge(handler, ...['NIST.800.53.R5', 'HIPAA.Security'].map((pack) => ({
         id: `${pack}-LambdaConcurrency`,
-        reason: 'CloudFormation sends at most one event at a time per ReplicationJob, so the function never runs more instances than the stack has jobs. Reserving concurrency takes from the account\'s pool and fails where it is small: set reservedConcurrentExecutions (ReplicationJobProvider.configure) to reserve it.',
+        reason: 'CloudFormation sends at most one event at a time per ReplicationJob, so the function runs at most as many instances as the stack has jobs, plus SMS\'s AMI events (each at most 20 s) in a stack that keeps its jobs\' latest AMIs. Reserving concurrency takes from the account\'s pool and fails where it is small: set reservedConcurrentExecutions (ReplicationJobProvider.configure) to reserve it.',
       })));
     }
     if (!dlq) {
@@ -551,7 +554,7 @@ function validateSettings(props: ReplicationJobProviderProps, scope: IConstruct)
   }
   const reserved = props.reservedConcurrentExecutions;
   if (reserved !== undefined && !Token.isUnresolved(reserved) && (!Number.isInteger(reserved) || reserved < 1)) {
-    throw validationError(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs, or leave it out`, scope);
+    throw validationError(`ReplicationJobProvider.configure: reservedConcurrentExecutions must be a whole number of at least 1, got ${reserved}; reserve at least as many as the stack has ReplicationJobs (plus the AMI events that may arrive at once, if they offer their latest AMI), or leave it out`, scope);
   }
 }
 
@@ -561,7 +564,8 @@ function serverResolution(): iam.PolicyStatement {
 }
 
 /**
- * What keeping the jobs' latest AMIs takes: writing and deleting the stack's own parameters (under
+ * What keeping the jobs' latest AMIs takes: which job each resource of the stack holds (its own stack only), writing
+ * and deleting the stack's own parameters (under
  * /cdk-sms-replication-job/<stack name>/), and reading which job wrote one before a Delete drops it (its description:
  * ssm:GetParameterHistory, on the parameter, where DescribeParameters would need "*"), and ec2:DescribeImages, which SSM requires of whoever writes a parameter of
  * data type aws:ec2:image (the SSM User Guide, "Native parameter support for Amazon Machine Image IDs") and which
@@ -570,6 +574,9 @@ function serverResolution(): iam.PolicyStatement {
 function latestAmiStatements(stack: Stack): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'], resources: [latestAmiParametersArn(stack)] }),
+    // An AMI event writes only for the job its resource holds now (DescribeStackResource), not the old job of a replaced
+    // resource, which carries the same marker. Its own stack only, as the other cloudformation: actions.
+    new iam.PolicyStatement({ actions: ['cloudformation:DescribeStackResource'], resources: [stack.stackId] }),
     new iam.PolicyStatement({ actions: ['ec2:DescribeImages'], resources: ['*'] }),
   ];
 }

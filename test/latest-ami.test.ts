@@ -57,6 +57,8 @@ test('the job\'s stack: one rule for the AMI events to the provider, which knows
           Action: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'],
           Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:us-west-2:123456789012:parameter/cdk-sms-replication-job/Migration/*']] },
         },
+        // Which job each resource holds, for an AMI event: its own stack only.
+        { Effect: 'Allow', Action: 'cloudformation:DescribeStackResource', Resource: { Ref: 'AWS::StackId' } },
         { Effect: 'Allow', Action: 'ec2:DescribeImages', Resource: '*' },
       ]),
     },
@@ -67,7 +69,7 @@ test('a stack whose jobs do not offer their latest AMI has no rule, no environme
   const stack = new Stack(app(), 'Migration', { env });
   new ReplicationJob(stack, 'Server', { server: SmsServer.fromServerId('s-00000001') });
   const json = JSON.stringify(Template.fromStack(stack).toJSON());
-  for (const absent of ['AWS::Events::Rule', 'LATEST_AMI_STACK_ID', 'ssm:', 'ec2:DescribeImages', 'AWS::Lambda::Permission']) expect(json).not.toContain(absent);
+  for (const absent of ['AWS::Events::Rule', 'LATEST_AMI_STACK_ID', 'ssm:', 'ec2:DescribeImages', 'cloudformation:DescribeStackResource', 'AWS::Lambda::Permission']) expect(json).not.toContain(absent);
 });
 
 test('a latest AMI read after the provider was made (its handler read) still adds the rule and the permissions', () => {

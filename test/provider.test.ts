@@ -294,7 +294,7 @@ describe('compliance settings', () => {
   test.each([0, -1, 2.5])('reservedConcurrentExecutions %p fails, echoing it and naming the fix', (value) => {
     const stack = newStack();
     expect(() => ReplicationJobProvider.configure(stack, { reservedConcurrentExecutions: value })).toThrow(
-      `reservedConcurrentExecutions must be a whole number of at least 1, got ${value}; reserve at least as many as the stack has ReplicationJobs, or leave it out`);
+      `reservedConcurrentExecutions must be a whole number of at least 1, got ${value}; reserve at least as many as the stack has ReplicationJobs (plus the AMI events that may arrive at once, if they offer their latest AMI), or leave it out`);
   });
 
   test('a dead-letter queue: the function sends its failed events there, allowed by the managed policy, with the queue\'s key', () => {

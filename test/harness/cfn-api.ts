@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { listenOnLoopback, stopListening } from './loopback';
 
 /**
- * CloudFormation's API as the handler sees it, for one stack: DescribeStacks and DescribeStackEvents, in the service's
+ * CloudFormation's API as the handler sees it, for one stack: DescribeStacks, DescribeStackEvents and
+ * DescribeStackResource (an AMI event's read of the job its resource holds), in the service's
  * awsQuery protocol (a form-encoded POST, answered in XML). It answers with the stack's status as the driver sets it, refuses any other
  * stack as CloudFormation does ("Stack with id ... does not exist"), and records every request. Other actions are
  * answered as CloudFormation answers an action it does not have; the provider may call none of them. It fails on
@@ -42,6 +43,8 @@ export interface StackView {
   readonly parameters?: () => Record<string, string>;
   /** The stack's events, oldest first, which DescribeStackEvents answers newest first. */
   readonly events?: () => StackEventView[];
+  /** One resource of the stack, which DescribeStackResource answers; undefined: the stack has no such resource. */
+  readonly resource?: (logicalId: string) => StackResourceView | undefined;
 }
 
 /**
@@ -157,6 +160,11 @@ export class CloudFormationApi {
     return this.requests.filter((r) => r.action === 'DescribeStacks');
   }
 
+  /** The DescribeStackResource requests made so far. */
+  describeStackResourceCalls(): CfnApiRequest[] {
+    return this.requests.filter((r) => r.action === 'DescribeStackResource');
+  }
+
   /** The DescribeStackEvents requests made so far. */
   describeStackEventsCalls(): CfnApiRequest[] {
     return this.requests.filter((r) => r.action === 'DescribeStackEvents');
@@ -210,6 +218,9 @@ export class CloudFormationApi {
     if (action === 'DescribeStackEvents') {
       return this.answerEvents(params, requestId);
     }
+    if (action === 'DescribeStackResource') {
+      return this.answerResource(params, requestId);
+    }
     if (action !== 'DescribeStacks') {
       return { status: 400, recorded: 'InvalidAction', requestId, body: error('InvalidAction', `The action ${action} is not valid for this web service.`, requestId) };
     }
@@ -257,6 +268,35 @@ export class CloudFormationApi {
 
   private find(name: string | undefined): StackView | undefined {
     return findIn([this.stack, ...this.others], name);
+  }
+
+  /** DescribeStackResource: one resource, or CloudFormation's ValidationError for a stack or resource it does not have. */
+  private answerResource(params: Record<string, string>, requestId: string): { status: number; body: string; recorded: string; requestId: string } {
+    const stack = this.find(params.StackName);
+    if (!stack) {
+      return { status: 400, recorded: 'ValidationError', requestId, body: error('ValidationError', `Stack '${params.StackName}' does not exist`, requestId) };
+    }
+    const r = stack.resource?.(params.LogicalResourceId);
+    if (!r) {
+      return {
+        status: 400, recorded: 'ValidationError', requestId,
+        body: error('ValidationError', `Resource ${params.LogicalResourceId} does not exist for stack ${stack.stackName}`, requestId),
+      };
+    }
+    return { status: 200, recorded: r.physicalId ?? 'ok', requestId, body: `<DescribeStackResourceResponse xmlns="${XMLNS}">
+  <DescribeStackResourceResult>
+    <StackResourceDetail>
+      <StackId>${escape(stack.stackId)}</StackId>
+      <StackName>${escape(stack.stackName)}</StackName>
+      <LogicalResourceId>${escape(r.logicalId)}</LogicalResourceId>${r.physicalId !== undefined ? `
+      <PhysicalResourceId>${escape(r.physicalId)}</PhysicalResourceId>` : ''}
+      <ResourceType>${escape(r.type)}</ResourceType>
+      <LastUpdatedTimestamp>${this.createdAt.toISOString()}</LastUpdatedTimestamp>
+      <ResourceStatus>${r.status ?? 'CREATE_COMPLETE'}</ResourceStatus>
+    </StackResourceDetail>
+  </DescribeStackResourceResult>
+  <ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>
+</DescribeStackResourceResponse>` };
   }
 
   /** DescribeStackEvents: the stack's events newest first, EVENTS_PAGE to a page. */

@@ -183,6 +183,10 @@ export class CfnDriver {
     driver.cfnApi = await CloudFormationApi.start({
       stackId: driver.stackId, stackName: driver.stackName, status: () => driver.stackStatus, parentId: () => driver.parentStackId,
       events: () => driver.stackEvents,
+      resource: (logicalId) => {
+        const state = driver.states.get(logicalId);
+        return state?.exists ? { logicalId, physicalId: state.physicalId, type: driver.template.Resources?.[logicalId]?.Type ?? RESOURCE_TYPE } : undefined;
+      },
     });
     return driver;
   }
@@ -594,7 +598,20 @@ export class CfnDriver {
     this.cfnApi!.denyNextOf('DescribeStackEvents', count);
   }
 
-  /** DescribeStacks answers Throttling to the next `count` requests (Infinity: until clearDescribeStacksFaults). */
+  /** DescribeStackResource answers AccessDenied to the next `count` requests, as to a role without that permission. */
+  denyNextDescribeStackResource(count: number): void {
+    this.cfnApi!.denyNextOf('DescribeStackResource', count);
+  }
+
+  /** The DescribeStackResource requests the function made so far (an AMI event's read of its resource's job). */
+  describeStackResourceCalls(): Array<{ answered: string; at: number; params: Record<string, string> }> {
+    return this.cfnApi!.describeStackResourceCalls();
+  }
+
+  /**
+   * DescribeStacks answers Throttling to the next `count` requests (Infinity: until clearDescribeStacksFaults); so does
+   * any other CloudFormation call of the function (DescribeStackEvents, DescribeStackResource) that comes first.
+   */
   throttleNextDescribeStacks(count: number): void {
     this.cfnApi!.throttleNext(count);
   }

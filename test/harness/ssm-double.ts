@@ -66,6 +66,8 @@ export class SsmDouble {
   readonly images = new Set<string>();
   /** Called as a PutParameter arrives, before it is performed: what happens elsewhere meanwhile. */
   beforePut?: () => void;
+  /** Called after a PutParameter is performed, before it is answered: what happens elsewhere right after the write. */
+  afterPut?: () => void;
 
   private readonly parameters = new Map<string, StoredParameter>();
   private readonly history = new Map<string, StoredParameter[]>();
@@ -88,6 +90,11 @@ export class SsmDouble {
     const list = this.faults.get(operation) ?? [];
     list.push({ error, remaining: times });
     this.faults.set(operation, list);
+  }
+
+  /** Writes a parameter as another caller's PutParameter does (not recorded among the requests). */
+  store(input: { Name: string; Value: string; Description?: string }): void {
+    this.put(this.checkName(input.Name), { Type: 'String', DataType: 'aws:ec2:image', Overwrite: true, ...input });
   }
 
   /** The parameter, if it exists. */
@@ -162,7 +169,11 @@ export class SsmDouble {
     switch (operation) {
       case 'PutParameter':
         this.beforePut?.();
-        return this.put(name, input);
+        try {
+          return this.put(name, input);
+        } finally {
+          this.afterPut?.();
+        }
       case 'GetParameter': {
         const p = this.parameters.get(name);
         if (!p) throw new SsmError('ParameterNotFound', '');

@@ -3,7 +3,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { ExistingJobPolicy, ReplicationJobProps, SmsServer } from '../../lib';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { jobIdOf } from '../../lambda/physical-id';
-import { putLatestAmi, writerOfLatestAmi } from '../../lambda/ssm';
+import { latestAmiDescription, putLatestAmi, writerOfLatestAmi } from '../../lambda/ssm';
 import { DirectResult } from '../harness/cfn-driver';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { SsmDouble } from '../harness/ssm-double';
@@ -193,9 +193,116 @@ test('a Delete of the job between the event\'s read of the job and its write: th
   const result = await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa1'));
   expectHandledQuietly(result);
   expect(result.logs).toContain('the job was deleted while its AMI was written: parameter deleted');
-  expect(ssm.operations()).toEqual(['PutParameter', 'DeleteParameter']);
+  // It still names the job: nobody wrote it since.
+  expect(ssm.operations()).toEqual(['PutParameter', 'GetParameterHistory', 'DeleteParameter']);
   expect(ssm.parameter(names.Database)).toBeUndefined();
 });
+
+describe('only the job the stack\'s resource holds now writes the parameter', () => {
+  /** A resource whose server changed: its old job and the new one carry the same marker and share the parameter. */
+  async function replaced(props: Partial<ReplicationJobProps>) {
+    const s = await stack({ Database: props });
+    const old = jobIdOf((await s.cfn.create()).physicalResourceId!)!;
+    emulator.addServer('s-0000b001');
+    const update = await s.cfn.update(s.cfn.logicalIds[0], { ServerId: 's-0000b001' });
+    expect(update.status).toBe('SUCCESS');
+    const fresh = jobIdOf(update.physicalResourceId!)!;
+    expect(fresh).not.toBe(old);
+    completeRun(fresh, 'ami-0bbbbbbbbbbbbbbb1', 2);
+    expectHandledQuietly(await s.cfn.invokeDirect(amiEvent(fresh, 'ami-0bbbbbbbbbbbbbbb1')));
+    expect(ssm.parameter(s.names.Database)?.value).toBe('ami-0bbbbbbbbbbbbbbb1');
+    return { ...s, old, fresh, name: s.names.Database };
+  }
+
+  test('a job replaced and kept by RETAIN (CloudFormation sends no cleanup Delete): its AMI events are ignored, the parameter keeps the new job\'s', async () => {
+    const { cfn, old, fresh, name } = await replaced({ removalPolicy: RemovalPolicy.RETAIN });
+    completeRun(old, 'ami-0aaaaaaaaaaaaaaa9', 0);
+    const result = await cfn.invokeDirect(amiEvent(old, 'ami-0aaaaaaaaaaaaaaa9'));
+    expectHandledQuietly(result);
+    expect(result.logs).toContain(`event ignored: the stack's resource ${cfn.logicalIds[0]} holds ${fresh}, not this job`);
+    expect(ssm.parameter(name)).toMatchObject({ value: 'ami-0bbbbbbbbbbbbbbb1', description: latestAmiDescription(fresh) });
+    expect(ssm.operations()).toEqual(['PutParameter']);
+    // One read of the resource per event, by its logical id, on the stack's own id.
+    expect(cfn.describeStackResourceCalls().map((c) => [c.params.StackName, c.params.LogicalResourceId])).toEqual(
+      Array(2).fill([cfn.stackId, cfn.logicalIds[0]]));
+  });
+
+  test('between a replacement and its cleanup, the old job\'s AMI event is ignored; after the cleanup the parameter is the new job\'s', async () => {
+    const { cfn, old, fresh, name } = await replaced({});
+    completeRun(old, 'ami-0aaaaaaaaaaaaaaa9', 0);
+    const result = await cfn.invokeDirect(amiEvent(old, 'ami-0aaaaaaaaaaaaaaa9'));
+    expectHandledQuietly(result);
+    expect(result.logs).toContain(`holds ${fresh}, not this job`);
+    expect((await cfn.cleanup(cfn.logicalIds[0])).status).toBe('SUCCESS');
+    expect(ssm.parameter(name)).toMatchObject({ value: 'ami-0bbbbbbbbbbbbbbb1', description: latestAmiDescription(fresh) });
+  });
+
+  test('the job deleted right after its write, and the new job\'s AMI written before the event\'s check: the parameter is not deleted', async () => {
+    // The stack still holds the job when its event reads the resource; then the replacement, the new job's AMI and
+    // the cleanup Delete of the old job all land between the event's write and its check that the job still exists.
+    const { cfn, names } = await stack({ Database: {} });
+    const job = jobIdOf((await cfn.create()).physicalResourceId!)!;
+    completeRun(job, 'ami-0aaaaaaaaaaaaaaa1', 1);
+    ssm.images.add('ami-0bbbbbbbbbbbbbbb1');
+    const next = 'sms-job-0b0b0b0b0b0b0b0b0';
+    ssm.afterPut = () => {
+      ssm.afterPut = undefined;
+      emulator.deleteJob(job);
+      ssm.store({ Name: names.Database, Value: 'ami-0bbbbbbbbbbbbbbb1', Description: latestAmiDescription(next) });
+    };
+    const result = await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa1'));
+    expectHandledQuietly(result);
+    expect(result.logs).toContain(`the parameter kept: it names ${next} now`);
+    expect(ssm.operations()).toEqual(['PutParameter', 'GetParameterHistory']);
+    expect(ssm.parameter(names.Database)).toMatchObject({ value: 'ami-0bbbbbbbbbbbbbbb1', description: latestAmiDescription(next) });
+  });
+
+  test('a read of the resource that is denied fails the event for Lambda to retry, naming the permission; nothing is written', async () => {
+    const { cfn, names } = await stack({ Database: {} });
+    const job = jobIdOf((await cfn.create()).physicalResourceId!)!;
+    completeRun(job, 'ami-0aaaaaaaaaaaaaaa1', 1);
+    cfn.denyNextDescribeStackResource(1);
+    const result = await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa1'));
+    expect(result.outcome).toMatchObject({ kind: 'error', error: { errorType: 'CloudFormationAccessDenied' } });
+    const logged = result.logs.split('\n').find((line) => line.includes('could not read which job the stack\'s resource holds; Lambda retries the event'));
+    expect(logged).toContain('\tERROR\t');
+    expect(logged).toContain('cloudformation:DescribeStackResource');
+    expect(cfn.describeStackResourceCalls()).toHaveLength(1);
+    expect(ssm.requests).toEqual([]);
+    expect(ssm.parameter(names.Database)).toBeUndefined();
+  });
+
+  test('a read of the resource throttled, or never answered, to the event\'s 20 s: nothing written, the event fails for Lambda to retry', async () => {
+    const { cfn } = await stack({ Database: {} });
+    const job = jobIdOf((await cfn.create()).physicalResourceId!)!;
+    completeRun(job, 'ami-0aaaaaaaaaaaaaaa1', 1);
+    for (const [fault, errorType] of [['throttled', 'CloudFormationThrottling'], ['hanging', 'CloudFormationNoAnswer']] as const) {
+      if (fault === 'throttled') cfn.throttleNextDescribeStacks(Infinity);
+      else cfn.hangNextDescribeStacks(Infinity);
+      const result = await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa1'));
+      cfn.clearDescribeStacksFaults();
+      expect(result.outcome).toMatchObject({ kind: 'error', error: { errorType } });
+      expect(result.logs).toContain('could not read which job the stack\'s resource holds; Lambda retries the event');
+      // Within the AMI event's own deadline, not the 180 s CloudFormation's events get.
+      expect(result.durationMs).toBeLessThan(21_000);
+      expect(ssm.requests).toEqual([]);
+    }
+  }, 90_000);
+});
+
+test('an AMI event works 20 s at most, whatever the function\'s timeout: SMS throttled to the end fails it in time for Lambda to retry', async () => {
+  // The function's own 180 s: the event shares its instances with CloudFormation's events, and leaves them the time.
+  const { cfn } = await stack({ Database: {} });
+  const job = jobIdOf((await cfn.create()).physicalResourceId!)!;
+  completeRun(job, 'ami-0aaaaaaaaaaaaaaa1', 1);
+  emulator.failNext('GetReplicationJobs', 'ThrottlingException', { times: 1000, message: 'Rate exceeded' });
+  const result = await cfn.invokeDirect(amiEvent(job, 'ami-0aaaaaaaaaaaaaaa1'));
+  expect(result.timedOut).toBe(false);
+  expect(result.outcome).toMatchObject({ kind: 'error' });
+  expect(result.logs).toContain('could not read the job of the AMI event; Lambda retries the event');
+  expect(result.durationMs).toBeLessThan(21_000);
+  expect(ssm.requests).toEqual([]);
+}, 60_000);
 
 test('a Create that adopts a job with earlier runs writes its latest AMI at once; one without runs writes nothing', async () => {
   const withRuns = emulator.seedJob({

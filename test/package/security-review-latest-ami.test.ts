@@ -45,7 +45,7 @@ test('cdk-nag 2: by default only NIST LambdaInsideVPC; compliant, nothing', () =
   expect(ofReview(synthFindingsV2(compliant))).toEqual([]);
 });
 
-test('the acknowledged IAM5[Resource::*] gains ec2:DescribeImages only; the SSM actions name the stack\'s own parameters', () => {
+test('the acknowledged IAM5[Resource::*] gains ec2:DescribeImages only; the SSM actions name the stack\'s own parameters, DescribeStackResource its own stack', () => {
   const stack = stackWithJobs(new App(), 'default');
   void (stack.node.findChild('A') as ReplicationJob).latestAmi;
   const statements = stack.resolve(providerPolicy(stack).document.toJSON()).Statement as any[];
@@ -58,4 +58,9 @@ test('the acknowledged IAM5[Resource::*] gains ec2:DescribeImages only; the SSM 
     Action: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameterHistory'],
     Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:us-west-2:', { Ref: 'AWS::AccountId' }, ':parameter/cdk-sms-replication-job/Review/*']] },
   }]);
+  // The AMI event's read of the job its resource holds: on the stack's own ARN, as the other cloudformation: actions.
+  expect(statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('cloudformation:')))).toEqual([
+    { Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackEvents'], Resource: { Ref: 'AWS::StackId' } },
+    { Effect: 'Allow', Action: 'cloudformation:DescribeStackResource', Resource: { Ref: 'AWS::StackId' } },
+  ]);
 });
