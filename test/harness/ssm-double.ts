@@ -74,6 +74,12 @@ export class SsmDouble {
   /** Versions a parameter keeps in its history (SSM: 100). */
   historyLimit = 100;
   private readonly faults = new Map<string, Fault[]>();
+  /** Requests per second accepted, by operation ('*': any operation without a limit of its own). */
+  private readonly throttles = new Map<string, number>();
+  /** When each operation's accepted requests arrived, within the last second. */
+  private readonly acceptedAt = new Map<string, number[]>();
+  /** Requests answered ThrottlingException by a throttleAbove limit, by operation. */
+  readonly throttled = new Map<string, number>();
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -97,9 +103,26 @@ export class SsmDouble {
     this.put(this.checkName(input.Name), { Type: 'String', DataType: 'aws:ec2:image', Overwrite: true, ...input });
   }
 
+  /**
+   * Answers ThrottlingException ("Rate exceeded") to a request of `operation` above `rps` accepted requests of it in the
+   * last second, as the SMS emulator's throttleAbove does for SMS. Each operation has its own window; `operation` '*'
+   * limits every operation that has no limit of its own (each still in its own window). `undefined` lifts the limit.
+   */
+  throttleAbove(rps: number | undefined, operation = '*'): this {
+    if (rps === undefined) this.throttles.delete(operation);
+    else this.throttles.set(operation, rps);
+    return this;
+  }
+
   /** The parameter, if it exists. */
   parameter(name: string): StoredParameter | undefined {
     return this.parameters.get(name);
+  }
+
+  /** Removes a parameter and its history behind the API's back (a bench between its batches); whether it existed. */
+  removeParameter(name: string): boolean {
+    this.history.delete(name);
+    return this.parameters.delete(name);
   }
 
   /** Every parameter's name. */
@@ -131,6 +154,10 @@ export class SsmDouble {
       this.violations.push(...problems.map((p) => `${operation}: ${p}`));
       return this.sendError(res, new SsmError('ValidationException', problems.join('; ')));
     }
+    if (this.isThrottled(operation)) {
+      this.throttled.set(operation, (this.throttled.get(operation) ?? 0) + 1);
+      return this.sendError(res, new SsmError('ThrottlingException', 'Rate exceeded'));
+    }
     const faults = this.faults.get(operation);
     const fault = faults?.[0];
     if (fault) {
@@ -151,6 +178,18 @@ export class SsmDouble {
       if (!(e instanceof SsmError)) throw e;
       this.sendError(res, e);
     }
+  }
+
+  /** Whether a throttleAbove limit refuses this request; if not, it counts in its operation's window. */
+  private isThrottled(operation: string): boolean {
+    const limit = this.throttles.get(operation) ?? this.throttles.get('*');
+    if (limit === undefined) return false;
+    const now = Date.now();
+    const window = (this.acceptedAt.get(operation) ?? []).filter((t) => t > now - 1000);
+    this.acceptedAt.set(operation, window);
+    if (window.length >= limit) return true;
+    window.push(now);
+    return false;
   }
 
   private protocolProblems(req: http.IncomingMessage, target: string, body: unknown): string[] {
