@@ -61,6 +61,17 @@ async function main() {
       process.send({ maxRssKb: peakRssKb(), peakHeapBytes: peakHeap, loadedBytes: loadedBytes() }, () => process.exit(0));
       return;
     }
+    if (event && typeof event === 'object' && 'invocationId' in event) {
+      // An asynchronous invocation (HandlerPool.invoke): what the handler threw goes back to the parent, as Lambda records it.
+      let error;
+      try {
+        await handler(event.event, context());
+      } catch (e) {
+        error = { name: e && e.name || 'Error', message: String(e && e.message || e) };
+      }
+      process.send({ invocationId: event.invocationId, error });
+      return;
+    }
     const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
     await handler(event, context());

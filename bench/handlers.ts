@@ -40,6 +40,14 @@ export interface ConcurrentAnswer {
   readonly ms: number;
 }
 
+/** One asynchronous invocation of a batch: how it ended, and the time from sending the batch to its end. */
+export interface AsyncInvocation {
+  readonly ms: number;
+  /** What the invocation threw (Lambda retries such an event). */
+  readonly error?: { readonly name: string; readonly message: string };
+  readonly timedOut?: boolean;
+}
+
 export interface ColdRun {
   /** From spawning the process to the answer's arrival. */
   readonly ms: number;
@@ -171,10 +179,11 @@ export class HandlerBench {
    * at a time: on Lambda every environment has a CPU of its own, here they share the machine's cores, and their first
    * SMS requests (the SDK's lazy set-up) would otherwise queue for the CPU rather than for SMS.
    */
-  async pool(handlerFile: string, sms: SmsEmulator, size: number, timeoutMs: number, warmUp: EventTemplate): Promise<HandlerPool> {
+  async pool(handlerFile: string, sms: SmsEmulator, size: number, timeoutMs: number, warmUp: EventTemplate,
+    env: NodeJS.ProcessEnv = {}): Promise<HandlerPool> {
     const children = Array.from({ length: size }, () => {
       const child = spawn(process.execPath, [CHILD, 'warm', handlerFile, String(timeoutMs)], {
-        env: this.env(sms), stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: { ...this.env(sms), ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
       const output = collect(child);
       const ready = new Promise<void>((resolve, reject) => {
@@ -184,6 +193,7 @@ export class HandlerBench {
       return { child, ready };
     });
     const pool = new HandlerPool(children.map((c) => c.child), (event, url) => this.cfnEvent(event, url), this.answers, timeoutMs, this.stack, this.cloudFormation);
+    for (const { child } of children) pool.watchLogs(child);
     try {
       await Promise.all(children.map((c) => c.ready));
       for (const child of pool.children) {
@@ -242,6 +252,31 @@ export class HandlerPool {
     readonly cloudFormation: CloudFormationApi,
   ) {}
 
+  /** The lines the processes logged that say something could not be done or was kept (a log of warnings, for counting). */
+  private readonly notable: string[] = [];
+
+  /** Keeps the child's log lines that say something could not be done or was kept. */
+  watchLogs(child: ChildProcess): void {
+    let partial = '';
+    const onData = (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      this.notable.push(...lines.filter((line) => /could not|kept/.test(line)));
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  }
+
+  /** Where the log of notable lines ends now. */
+  logMark(): number {
+    return this.notable.length;
+  }
+
+  /** The notable lines logged since `mark`, one a line. */
+  logsSince(mark: number): string {
+    return this.notable.slice(mark).join('\n');
+  }
+
   /**
    * Sends `events` at once, the i-th to the i-th process (of `children`, default the whole pool), and times each from
    * then to its answer's arrival.
@@ -255,6 +290,31 @@ export class HandlerPool {
       const answer = await expected.answer;
       return { answer, ms: performance.now() - start };
     }));
+  }
+
+  /**
+   * Sends `events` at once, the i-th to the i-th process, as Lambda invokes a function asynchronously (an EventBridge
+   * target): the event as it is, no answer to CloudFormation. Each resolves when its invocation returns or throws (the
+   * error's name and message), or when the function's timeout and 10 s more have passed (`timedOut`).
+   */
+  async invoke(events: unknown[], children = this.children): Promise<AsyncInvocation[]> {
+    if (events.length > children.length) throw new Error(`${events.length} events for ${children.length} processes`);
+    const start = performance.now();
+    return Promise.all(events.map((event, i) => new Promise<AsyncInvocation>((resolve) => {
+      const id = randomUUID();
+      const child = children[i];
+      const done = (result: Omit<AsyncInvocation, 'ms'>) => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve({ ...result, ms: performance.now() - start });
+      };
+      const onMessage = (m: any) => {
+        if (m?.invocationId === id) done({ error: m.error });
+      };
+      const timer = setTimeout(() => done({ timedOut: true }), this.timeoutMs + 10_000);
+      child.on('message', onMessage);
+      child.send({ invocationId: id, event });
+    })));
   }
 
   close(): void {
