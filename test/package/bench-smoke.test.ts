@@ -2,12 +2,13 @@
  * `npm run bench` is how issue 9's numbers are produced, and nothing else runs it: a handler change it does not model
  * (a new call, a new intrinsic in the template) breaks it silently. This runs its throttled deploy end to end on three
  * jobs, the shipped handler and the one before issue 9, unthrottled enough to take seconds. And `npm run bench:replicate`
- * on three jobs whose runs take half a second.
+ * on three jobs whose runs take half a second. And `npm run bench:latest-ami` on three jobs and three AMI events.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HandlerBench } from '../../bench/handlers';
+import { latestAmiMatrix } from '../../bench/latest-ami';
 import { replicateBench } from '../../bench/replicate';
 import { seedTime } from '../../bench/stacks';
 import { serverMatrix } from '../../bench/server';
@@ -70,4 +71,26 @@ test('bench:replicate follows three runs to their AMIs and counts each SMS reque
   // The runs' span is what the emulator timed, at least one run's own duration; the wall time includes it.
   expect(row.runsSpanMs).toBeGreaterThanOrEqual(row.runMs);
   expect(row.wallMs).toBeGreaterThan(row.runsSpanMs);
+});
+
+test('bench:latest-ami deletes three jobs with their parameters and three without, and writes three AMI events\' parameters', async () => {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+  try {
+    const { creates, servers } = deployEvents(3, seedTime(), path.join(workDir, 'cdk.out'));
+    const bench = await HandlerBench.start(workDir);
+    try {
+      const { deletes, events } = await latestAmiMatrix(bench, creates, servers, () => undefined,
+        { deletes: [{ jobs: 3, rate: 1000 }], events: [{ events: 3, rate: 1000 }], quietMs: 0 });
+      expect(deletes.map((d) => ({ variant: d.variant, deleted: d.succeeded, before: d.parametersBefore, left: d.parametersLeft, jobs: d.jobsLeft, ssm: d.ssm })))
+        .toEqual([
+          { variant: 'latestAmi', deleted: 3, before: 3, left: 0, jobs: 0, ssm: { GetParameterHistory: 3, DeleteParameter: 3 } },
+          { variant: 'baseline', deleted: 3, before: 0, left: 0, jobs: 0, ssm: {} },
+        ]);
+      expect(events.map((e) => ({ right: e.right, failed: e.failed + e.timedOut, put: e.ssm.PutParameter }))).toEqual([{ right: 3, failed: 0, put: 3 }]);
+    } finally {
+      await bench.close();
+    }
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
 });
