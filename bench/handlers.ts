@@ -73,12 +73,23 @@ const STACK_ID = stackIdOf(STACK_NAME);
  */
 export interface BenchStack {
   status: string;
+  /**
+   * The physical id of each resource the bench created, by logical id: what DescribeStackResource answers (an AMI
+   * event writes the latest AMI only for the job its resource holds, lambda/latest-ami.ts).
+   */
+  readonly physicalIds: Map<string, string>;
 }
 
 export class HandlerBench {
   static async start(workDir: string): Promise<HandlerBench> {
-    const stack: BenchStack = { status: 'CREATE_IN_PROGRESS' };
-    const cloudFormation = await CloudFormationApi.start({ stackId: STACK_ID, stackName: STACK_NAME, status: () => stack.status });
+    const stack: BenchStack = { status: 'CREATE_IN_PROGRESS', physicalIds: new Map() };
+    const cloudFormation = await CloudFormationApi.start({
+      stackId: STACK_ID, stackName: STACK_NAME, status: () => stack.status,
+      resource: (logicalId) => {
+        const physicalId = stack.physicalIds.get(logicalId);
+        return physicalId === undefined ? undefined : { logicalId, physicalId, type: 'Custom::SmsReplicationJob' };
+      },
+    });
     const answers = await AnswerServer.start(workDir);
     const handlers = {} as Record<Library, string>;
     for (const library of ['ours', 'baseline'] as Library[]) {

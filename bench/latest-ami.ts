@@ -141,6 +141,8 @@ Promise<{ jobIds: string[]; physicalIds: string[]; amis: string[]; names: string
   const failed = created.find((c) => c.answer.Status !== 'SUCCESS');
   if (failed) throw new Error(`an unthrottled Create failed: ${failed.answer.Reason}`);
   const physicalIds = created.map((c) => c.answer.PhysicalResourceId);
+  // The stack now holds these jobs: DescribeStackResource answers them to the AMI events.
+  events.forEach((e, i) => pool.stack.physicalIds.set(e.LogicalResourceId, physicalIds[i]));
   const jobIds = physicalIds.map((p) => jobIdOf(p)!);
   const batch = ++batchNumber;
   const amis = jobIds.map((_, i) => amiOf(batch, i));
