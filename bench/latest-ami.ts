@@ -13,7 +13,6 @@
  *   npm run bench:latest-ami   (rewrites its section of bench/RESULTS.md)
  */
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +26,7 @@ import { EventTemplate, HANDLER_SOURCES, HandlerBench, HandlerPool } from './han
 import { STACK_NAME, seedTime } from './stacks';
 import { stackIdOf } from './template';
 import { deployEvents } from './throttling';
+import { amiEvent } from '../test/harness/ami-event';
 
 export const SECTION = '## Latest AMIs at scale (issue 37)';
 
@@ -93,19 +93,9 @@ function amiOf(batch: number, i: number): string {
   return `ami-0${batch.toString(16).padStart(4, '0')}${i.toString(16).padStart(12, '0')}`;
 }
 
-/** An AMI event as SMS publishes it and EventBridge delivers it to the provider function (test/lifecycle/latest-ami.test.ts). */
-export function amiEvent(jobId: string, amiId: string): Record<string, unknown> {
-  return {
-    'version': '0',
-    'id': randomUUID(),
-    'detail-type': 'Server Migration Job State Change',
-    'source': 'aws.sms',
-    'account': '123456789012',
-    'time': new Date().toISOString(),
-    'region': 'us-west-2',
-    'resources': [],
-    'detail': { 'state': 'Completed', 'replication-run-id': `sms-run-${amiId.slice(4)}`, 'replication-job-id': jobId, 'ami-id': amiId, 'version': '2.0' },
-  };
+/** The AMI event of the run the bench added for this AMI (its run id). */
+export function amiEventOf(jobId: string, amiId: string): Record<string, unknown> {
+  return amiEvent(jobId, amiId, `sms-run-${amiId.slice(4)}`);
 }
 
 function count(operations: string[]): Record<string, number> {
@@ -152,7 +142,7 @@ Promise<{ jobIds: string[]; physicalIds: string[]; amis: string[]; names: string
     ssm.images.add(amis[i]);
   });
   if (writeAmis) {
-    const written = await pool.invoke(jobIds.map((jobId, i) => amiEvent(jobId, amis[i])));
+    const written = await pool.invoke(jobIds.map((jobId, i) => amiEventOf(jobId, amis[i])));
     const bad = written.find((w) => w.error || w.timedOut);
     if (bad) throw new Error(`an unthrottled AMI event failed: ${bad.error ? `${bad.error.name}: ${bad.error.message}` : 'timed out'}`);
     const missing = names.filter((n, i) => ssm.parameter(n)?.value !== amis[i]);
@@ -216,7 +206,7 @@ async function measureEvents(pool: HandlerPool, sms: SmsEmulator, ssm: SsmDouble
   const firstSms = sms.requests.length;
   const firstSsm = ssm.requests.length;
   try {
-    const results = await pool.invoke(jobIds.map((jobId, i) => amiEvent(jobId, amis[i])));
+    const results = await pool.invoke(jobIds.map((jobId, i) => amiEventOf(jobId, amis[i])));
     const errors: Record<string, number> = {};
     for (const r of results) {
       const key = r.error ? `${r.error.name}: ${r.error.message}` : r.timedOut ? 'ran past the function timeout' : undefined;

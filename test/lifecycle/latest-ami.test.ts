@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { ExistingJobPolicy, ReplicationJobProps, SmsServer } from '../../lib';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -8,6 +7,7 @@ import { DirectResult } from '../harness/cfn-driver';
 import { SmsEmulator } from '../harness/sms-emulator';
 import { SsmDouble } from '../harness/ssm-double';
 import { World, expectNothingLeakedNothingLost, world } from '../harness/world';
+import { amiEvent } from '../harness/ami-event';
 
 /**
  * Issue 37: the provider keeps each job's latest AMI in the job's SSM parameter. SMS's AMI events reach the function as
@@ -49,27 +49,6 @@ async function stack(jobs: Record<string, Partial<ReplicationJobProps>>, options
   });
   worlds.push(w);
   return { ...w, names };
-}
-
-/** An AMI event as SMS publishes it (source aws.sms, detail-type "Server Migration Job State Change"), as EventBridge delivers it. */
-function amiEvent(jobId: string, amiId?: string): Record<string, unknown> {
-  return {
-    'version': '0',
-    'id': randomUUID(),
-    'detail-type': 'Server Migration Job State Change',
-    'source': 'aws.sms',
-    'account': '123456789012',
-    'time': new Date().toISOString(),
-    'region': 'us-west-2',
-    'resources': [],
-    'detail': {
-      'state': 'Completed',
-      'replication-run-id': `sms-run-${randomUUID().replace(/-/g, '').slice(0, 17)}`,
-      'replication-job-id': jobId,
-      ...(amiId ? { 'ami-id': amiId } : {}),
-      'version': '2.0',
-    },
-  };
 }
 
 /** A replication run of the job that completed `hoursAgo` with a new AMI, which the account now holds. */
