@@ -375,7 +375,7 @@ async function findServer(selector: ServerSelector, invocation: Invocation): Pro
  */
 async function findServerAt(selector: VmAddressSelector, invocation: Invocation): Promise<string> {
   const catalog = await readCatalog(invocation, { importAndWait: true, addresses: [selector] });
-  const matches = catalog.servers.filter((s) => jobMatchesSelector(s.vmServer, selector));
+  const matches = matchesOf(catalog.servers, selector);
   const catalogText = `the SMS server catalog (${catalog.status}, last modified ${when(catalog.lastModifiedOn)}` +
     `${catalog.imported ? ', imported by this deployment' : ''})`;
   if (matches.length === 0) {
